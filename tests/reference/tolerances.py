@@ -27,26 +27,30 @@ def load(name: str) -> dict:
 
 def r_array(values) -> np.ndarray:
     """R's JSON (jsonlite, ``digits = NA``) as a float array; ``null``/"NA"/"NaN"/"Inf" mapped."""
-    mapping = {None: np.nan, "NA": np.nan, "NaN": np.nan, "Inf": np.inf, "-Inf": -np.inf}
-    if not isinstance(values, list):
-        values = [values]
-    return np.array([mapping.get(v, v) if not isinstance(v, int | float) else v for v in values],
-                    dtype=float)
+    special = {None: np.nan, "NA": np.nan, "NaN": np.nan, "Inf": np.inf, "-Inf": -np.inf}
+    values = values if isinstance(values, list) else [values]
+    return np.array([v if isinstance(v, int | float) else special[v] for v in values], dtype=float)
 
 
 def assert_estimates(actual, expected, rtol: float = RTOL, what: str = "") -> None:
     """Estimates, SEs and CIs: relative tolerance ``rtol`` (NaN must match NaN)."""
     np.testing.assert_allclose(
-        np.asarray(actual, dtype=float), r_array(expected) if isinstance(expected, list)
-        else np.asarray(expected, dtype=float),
-        rtol=rtol, atol=ATOL_ZERO, equal_nan=True, err_msg=what,
+        np.asarray(actual, dtype=float),
+        r_array(expected),
+        rtol=rtol,
+        atol=ATOL_ZERO,
+        equal_nan=True,
+        err_msg=what,
     )
 
 
 def assert_p(actual, expected, atol: float = P_ATOL, what: str = "") -> None:
     """p-values: absolute tolerance ``atol``."""
     np.testing.assert_allclose(
-        np.asarray(actual, dtype=float), r_array(expected) if isinstance(expected, list)
-        else np.asarray(expected, dtype=float),
-        rtol=0, atol=atol, equal_nan=True, err_msg=what,
+        np.asarray(actual, dtype=float),
+        r_array(expected),
+        rtol=0,
+        atol=atol,
+        equal_nan=True,
+        err_msg=what,
     )
