@@ -22,7 +22,9 @@ READERS = {
     ".parquet": "parquet",
     ".pq": "parquet",
     ".sas7bdat": "sas",
+    ".xpt": "xport",
     ".dta": "stata",
+    ".sav": "spss",
 }
 
 
@@ -62,10 +64,18 @@ def read_table(path: str | Path) -> pd.DataFrame:
             return pd.read_excel(path)
         if kind == "parquet":
             return pd.read_parquet(path)
-        if kind == "sas":
-            return pd.read_sas(path, encoding="utf-8")
+        if kind in ("sas", "xport", "spss"):
+            # pyreadstat keeps long names and date formats that pandas' SAS reader loses.
+            import pyreadstat
+
+            reader = {
+                "sas": pyreadstat.read_sas7bdat,
+                "xport": pyreadstat.read_xport,
+                "spss": pyreadstat.read_sav,
+            }[kind]
+            return reader(str(path))[0]
         return pd.read_stata(path)
-    except (ValueError, OSError, ImportError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except Exception as exc:
         raise InputError(f"file {path.name!r} could not be read as {kind}: {exc}") from None
 
 

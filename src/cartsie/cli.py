@@ -175,6 +175,93 @@ def grade(
     _write(result, out)
 
 
+@main.command()
+@click.argument("patients", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--labs", type=click.Path(path_type=Path), help="Long labs table (patient_id, day or date, anc...)."
+)
+@click.option("--unit", "units", multiple=True, metavar="COLUMN=UNIT", help=_UNIT_HELP)
+@click.option(
+    "--dayfirst/--monthfirst",
+    default=None,
+    help="How to read dates like 02/03/2021 (default: decided from the data; ISO dates need neither).",
+)
+@click.option(
+    "--decimal",
+    type=click.Choice([".", ","]),
+    default=".",
+    show_default=True,
+    help="Decimal mark of numbers written as text.",
+)
+@click.option("--strict", is_flag=True, help="Treat doubtful values (units that look wrong) as errors.")
+@click.option("--example", is_flag=True, help="Validate the example cohort shipped with cartsie.")
+def validate(
+    patients: Path | None,
+    labs: Path | None,
+    units: tuple[str, ...],
+    dayfirst: bool | None,
+    decimal: str,
+    strict: bool,
+    example: bool,
+) -> None:
+    """Check a cohort and print a validation report: problems, warnings, the patient flow.
+
+    PATIENTS is the patients table (one row per patient; see cartsie.schema.describe()) as CSV,
+    Excel, Parquet, SAS, Stata or SPSS. Exits 0 when the cohort can be analysed, 2 when it cannot
+    (each problem names the column, the patient id(s) and the fix).
+    """
+    import warnings as _warnings
+
+    from cartsie import cohort
+
+    try:
+        if example == (patients is not None):
+            raise CartsieError("give either a patients file or --example (not both, not neither).")
+        if example:
+            patients, labs = example_path("example_patients.csv"), example_path("example_labs.csv")
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")  # the report lists them
+            c = cohort.load(
+                patients, labs, _parse_units(units), strict=strict, dayfirst=dayfirst, decimal=decimal
+            )
+    except CartsieError as exc:
+        problems = getattr(exc, "problems", None) or (str(exc),)
+        click.echo(f"cartsie validate: {len(problems)} problem(s); the cohort cannot be analysed.\n")
+        for p in problems:
+            click.echo(f"  PROBLEM  {p}")
+        sys.exit(EXIT_BAD_INPUT)
+    click.echo(validation_report(c))
+
+
+def validation_report(c) -> str:
+    """Plain-text validation report of a loaded cohort (aggregates only, no patient rows)."""
+    lines = ["cartsie validate: no problems found.", ""]
+    n_labs = 0 if c.labs is None else len(c.labs)
+    lines.append(f"patients: {len(c.patients)}; lab rows: {n_labs}")
+    lines += [f"  WARNING  {w}" for w in c.warnings]
+    lines += [f"  note     {n}" for n in c.notes]
+    lines += ["", "patient flow:"]
+    width = max(len(s) for s in c.flow["step"])
+    for row in c.flow.itertuples():
+        excluded = f"  excluded {row.excluded}: {row.reason}" if row.excluded else ""
+        lines.append(f"  {row.step:<{width}}  {row.n:>6}{excluded}")
+    lbcl = c.table[c.table["lbcl"]]
+    lines += ["", "endpoints available among LBCL patients:"]
+    for name in ("os", "pfs", "dor", "nrm", "spm"):
+        ev = lbcl[f"{name}_event"]
+        lines.append(
+            f"  {name.upper():<4} {int(ev.notna().sum()):>6} patients, "
+            f"{int((ev == 1).sum())} events"
+            + (f", {int((ev == 2).sum())} competing" if name in ("nrm", "spm") else "")
+        )
+    for name in ("orr_day90", "crr_day90"):
+        v = lbcl[name]
+        lines.append(
+            f"  {name.upper():<9} {int(v.notna().sum()):>6} assessed, {int((v == 1).sum())} responders"
+        )
+    return "\n".join(lines)
+
+
 def _load(path: Path | None, example: bool, example_name: str, what: str) -> pd.DataFrame:
     if example == (path is not None):
         raise CartsieError(f"give either a {what} file or --example (not both, not neither).")
