@@ -66,9 +66,25 @@ def lab_days(labs: pd.DataFrame, func: str) -> np.ndarray:
     return day.astype(np.int64)
 
 
-def build_series(
-    labs: pd.DataFrame, column: str, codes: np.ndarray, day: np.ndarray, n_patients: int, func: str
-) -> Series:
+@dataclass(frozen=True)
+class SortedRows:
+    """Lab rows ordered by (patient, day) once, shared by every analyte's series."""
+
+    order: np.ndarray
+    key: np.ndarray
+    code: np.ndarray
+    day: np.ndarray
+    n_patients: int
+
+    @classmethod
+    def of(cls, codes: np.ndarray, day: np.ndarray, n_patients: int) -> SortedRows:
+        key = codes * _KEY_STRIDE + (day + _DAY_OFFSET)
+        # Stable sort of one packed key: exports usually come sorted, which timsort exploits.
+        order = np.argsort(key, kind="stable")
+        return cls(order, key[order], codes[order], day[order], n_patients)
+
+
+def build_series(labs: pd.DataFrame, column: str, rows: SortedRows, func: str) -> Series:
     """The series of ``column`` (rows where it is missing are skipped), lowest value per day."""
     values = numeric(labs, column, func).to_numpy()
     neg = values < 0
@@ -77,18 +93,14 @@ def build_series(
             f"{func}(): column {column!r} has negative counts at {describe_rows(labs, neg)}. "
             "Blood counts cannot be negative: correct or blank them."
         )
-    keep = ~np.isnan(values)
-    c, d, v = codes[keep], day[keep], values[keep]
-    # One packed key, sorted stably (exports usually come sorted, which timsort exploits), then the
-    # lowest value of each patient-day.
-    key = c * _KEY_STRIDE + (d + _DAY_OFFSET)
-    order = np.argsort(key, kind="stable")
-    key, v = key[order], v[order]
+    v = values[rows.order]
+    keep = ~np.isnan(v)
+    key, v = rows.key[keep], v[keep]
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
     starts = np.flatnonzero(first)
     lowest = np.minimum.reduceat(v, starts) if len(starts) else v
-    return Series(c[order][starts], d[order][starts], lowest, n_patients)
+    return Series(rows.code[keep][starts], rows.day[keep][starts], lowest, rows.n_patients)
 
 
 def daily_grid(

@@ -91,8 +91,12 @@ def _text(s: pd.Series) -> pd.Series:
 
 
 def coerce_id(df: pd.DataFrame, table: str, report: Report) -> pd.Series:
-    ids = _text(df["patient_id"])
-    ids = ids.str.replace(r"\.0$", "", regex=True)  # ids read as floats by spreadsheets
+    # Clean the distinct ids only: a labs table repeats each id dozens of times.
+    codes, uniques = pd.factorize(df["patient_id"])
+    clean = _text(pd.Series(uniques, dtype=object)).str.replace(r"\.0$", "", regex=True)  # spreadsheet floats
+    ids = pd.Series(pd.array(clean.to_numpy(dtype=object, na_value=None), dtype="string"), dtype="string")
+    ids = pd.Series(ids.to_numpy()[np.where(codes >= 0, codes, 0)], index=df.index, dtype="string")
+    ids[codes < 0] = pd.NA
     missing = ids.isna() | (ids == "")
     if missing.any():
         report.problem(

@@ -434,7 +434,7 @@ def _grades(pat: pd.DataFrame, lab: pd.DataFrame | None, report: V.Report) -> pd
         axis=1,
     ).min(axis=1)
     # A window ending by day 30 is empty, so those late grades come out missing, not 0.
-    grades = grade_icaht(lab.astype({"day": "int64"}), late_end=ends.dropna(), check_units=False)
+    grades = grade_icaht(lab, late_end=ends.dropna(), check_units=False)
     return grades.reindex(pat.index)
 
 

@@ -95,13 +95,12 @@ class _Labs:
 
 def _read_labs(labs: pd.DataFrame, analytes: tuple[str, ...], required: str, func: str, check_units: bool):
     require_columns(labs, ["patient_id", "day", required], func)
-    labs = labs.reset_index(drop=True)
     codes, ids = S.patient_codes(labs, func)
-    day = S.lab_days(labs, func)
+    rows = S.SortedRows.of(codes, S.lab_days(labs, func), len(ids))
     present = tuple(a for a in analytes if a in labs.columns)
     if check_units:
         warn_magnitude(labs, present, stacklevel=4)
-    series = {a: S.build_series(labs, a, codes, day, len(ids), func) for a in present}
+    series = {a: S.build_series(labs, a, rows, func) for a in present}
     return _Labs(ids, series)
 
 
