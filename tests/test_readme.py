@@ -22,3 +22,12 @@ def test_ci_runs_the_readme_test_command_verbatim():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
     assert ci[-1] == commands()[1]
     assert "set -euo pipefail" in ci
+
+
+def test_readme_schema_tables_match_the_code():
+    from cartsie import schema
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    for table in ("patients", "labs"):
+        block = re.search(rf"<!-- schema:{table} -->\n(.*?)<!-- /schema -->", text, re.S).group(1)
+        assert block.strip() == schema.describe(table), f"regenerate the {table} schema table in the README"
