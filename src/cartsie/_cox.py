@@ -20,6 +20,7 @@ step-halving when the log-likelihood decreases, convergence when |1 - l_old / l_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from scipy import linalg
@@ -70,7 +71,7 @@ def prepare(
     t, d = time[order], status[order]
     means = x.mean(axis=0)
     xs = x[order] - means
-    parts = [_stratum(t[a:b], d[a:b], slice(a, b), efron) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    parts = [_stratum(t[a:b], d[a:b], slice(a, b), efron) for a, b in pairwise(bounds)]
     return CoxData(t, d, xs, means, order, tuple(parts))
 
 
@@ -78,10 +79,8 @@ def _stratum(t: np.ndarray, d: np.ndarray, rows: slice, efron: bool) -> Stratum:
     dead = np.flatnonzero(d == 1)
     event_times, first_dead, n_dead = np.unique(t[dead], return_index=True, return_counts=True)
     dead_k = np.repeat(np.arange(len(event_times)), n_dead)
-    if efron:
-        frac = (np.arange(len(dead)) - first_dead[dead_k]) / n_dead[dead_k]
-    else:
-        frac = np.zeros(len(dead))
+    position = np.arange(len(dead)) - first_dead[dead_k]  # 0..d-1 within each tied time
+    frac = position / n_dead[dead_k] if efron else np.zeros(len(dead))
     return Stratum(
         rows=rows,
         risk_start=np.searchsorted(t, event_times, side="left"),
@@ -132,7 +131,9 @@ def _sums(st: Stratum, r: np.ndarray, x: np.ndarray) -> _Sums:
     def per_k(w: np.ndarray) -> np.ndarray:
         return np.bincount(st.dead_k, weights=w, minlength=n_k)
 
-    return _Sums(r, x, rx, a, ad, den, per_k(inv), per_k(f * inv), per_k(inv2), per_k(f * inv2), per_k(f * f * inv2))
+    return _Sums(
+        r, x, rx, a, ad, den, per_k(inv), per_k(f * inv), per_k(inv2), per_k(f * inv2), per_k(f * f * inv2)
+    )
 
 
 def _score(st: Stratum, s: _Sums, wk: np.ndarray | None = None) -> np.ndarray:
@@ -161,16 +162,21 @@ def _information(st: Stratum, s: _Sums, wk: np.ndarray | None = None) -> np.ndar
 
 
 def loglik_score_info(data: CoxData, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """Log partial likelihood, score and information at ``beta`` (centred covariates)."""
-    eta = data.x @ beta
-    r = np.exp(eta)
+    """Log partial likelihood, score and information at ``beta`` (centred covariates).
+
+    Overflow (a wild Newton step) gives non-finite values, which :func:`newton` answers by
+    step-halving, as R.
+    """
     p = len(beta)
     loglik, u, info = 0.0, np.zeros(p), np.zeros((p, p))
-    for st in data.strata:
-        s = _sums(st, r[st.rows], data.x[st.rows])
-        loglik += float(eta[st.rows][st.dead].sum() - np.log(s.den).sum())
-        u += _score(st, s)
-        info += _information(st, s)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        eta = data.x @ beta
+        r = np.exp(eta)
+        for st in data.strata:
+            s = _sums(st, r[st.rows], data.x[st.rows])
+            loglik += float(eta[st.rows][st.dead].sum() - np.log(s.den).sum())
+            u += _score(st, s)
+            info += _information(st, s)
     return loglik, u, info
 
 

@@ -158,13 +158,15 @@ def _tests(fit: _cox.Fit, var: np.ndarray, rscore: float | None) -> pd.DataFrame
 
 def _summary(beta: np.ndarray, var: np.ndarray, naive: np.ndarray | None, terms, z: float) -> pd.DataFrame:
     se = np.sqrt(np.diag(var))
+    with np.errstate(over="ignore"):  # an infinite coefficient gives an infinite limit, as R
+        upper = np.exp(beta + z * se)
     out = pd.DataFrame(
         {
             "coef": beta,
             "se": se,
             "hr": np.exp(beta),
             "ci_lower": np.exp(beta - z * se),
-            "ci_upper": np.exp(beta + z * se),
+            "ci_upper": upper,
             "z": beta / se,
             "p": stats.chi2.sf((beta / se) ** 2, 1),
         },
@@ -197,11 +199,15 @@ def fit_cox(
     if robust is None:
         robust = cluster is not None
     if cluster is not None and not robust:
-        raise InputError(f"{func}(): cluster={cluster!r} is only used by the robust variance; drop robust=False.")
+        raise InputError(
+            f"{func}(): cluster={cluster!r} is only used by the robust variance; drop robust=False."
+        )
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     sd = survival_data(df, time, event, func, extra=[*covariates, strata, cluster])
     if sd.event.sum() == 0:
-        raise InputError(f"{func}(): column {event!r} has no events (code 1) in the rows used; nothing to fit.")
+        raise InputError(
+            f"{func}(): column {event!r} has no events (code 1) in the rows used; nothing to fit."
+        )
     design = build_design(sd.frame, covariates, reference=reference, func=func)
     x = design.transform(sd.frame, func).to_numpy(dtype=float)
     if not np.all(np.isfinite(x)):

@@ -65,9 +65,7 @@ class Curve:
         return {k: np.concatenate([[start[k]], v]).astype(float) for k, v in cols.items()}
 
 
-def confint(
-    surv: np.ndarray, std_log: np.ndarray, conf_type: str, z: float
-) -> tuple[np.ndarray, np.ndarray]:
+def confint(surv: np.ndarray, std_log: np.ndarray, conf_type: str, z: float) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise CI of S from the SE of log S, as R's ``survfit_confint(logse = TRUE)``.
 
     plain: ``S -/+ z S se``, clipped to [0, 1]; log: ``S exp(-/+ z se)``, upper clipped to 1, missing
@@ -110,7 +108,7 @@ def km_curve(
     lower, upper = confint(surv, std_log, conf_type, z)
     return Curve(
         label=label,
-        n=int(len(codes)),
+        n=len(codes),
         time=unique_times[keep],
         n_risk=n_risk,
         n_event=dead,
@@ -161,6 +159,28 @@ def quantile(curve: Curve, p: float) -> tuple[float, float, float]:
     lo = findq(x, np.concatenate([[0.0], 1 - curve.lower]), p)
     hi = findq(x, np.concatenate([[0.0], 1 - curve.upper]), p)
     return q, lo, hi
+
+
+def first_below_half(time: np.ndarray, y: np.ndarray, tol: float = SQRT_EPS) -> float:
+    """Median as ``print.survfit`` (``survival:::survmean``'s ``minmin``), used by its table.
+
+    The first time the curve ``y`` is below 0.5 (+ tol); if the curve sits exactly at 0.5 there and
+    falls lower later, the midpoint to the time it does. Unlike ``quantile.survfit``, a curve that
+    ends exactly at 0.5 gives the time it reached 0.5 (R's two functions differ there).
+    """
+    keep = ~np.isnan(y) & (y < 0.5 + tol)
+    if not keep.any():
+        return float("nan")
+    x, y = time[keep], y[keep]
+    if abs(y[0] - 0.5) < tol and np.any(y < y[0]):
+        return float((x[0] + x[np.argmax(y < y[0])]) / 2)
+    return float(x[0])
+
+
+def print_median(curve: Curve) -> tuple[float, float, float]:
+    """Median and CI as in ``print(fit)`` / ``summary(fit)$table`` (see :func:`first_below_half`)."""
+    arr = curve.with_start()
+    return tuple(first_below_half(arr["time"], arr[k]) for k in ("surv", "lower", "upper"))
 
 
 def restricted_mean(curve: Curve, end_time: float) -> tuple[float, float]:

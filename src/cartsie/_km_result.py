@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cartsie._km import Curve, at_times, quantile, restricted_mean
+from cartsie._km import Curve, at_times, print_median, quantile, restricted_mean
 from cartsie.errors import InputError
 
 #: label of the single curve when no ``group`` is given
@@ -78,7 +78,9 @@ class KaplanMeier:
         """
         t = np.sort(np.atleast_1d(np.asarray(times, dtype=float)))
         if t.size == 0 or not np.all(np.isfinite(t)) or np.any(t < 0):
-            raise InputError(f"at(): times must be finite numbers >= 0 (in the unit of {self.time!r}); got {times!r}.")
+            raise InputError(
+                f"at(): times must be finite numbers >= 0 (in the unit of {self.time!r}); got {times!r}."
+            )
         blocks = []
         for c in self.curves_:
             rows = at_times(c, t)
@@ -104,7 +106,9 @@ class KaplanMeier:
         for c in self.curves_:
             for p in qs:
                 est, lo, hi = quantile(c, float(p))
-                rows.append({"group": c.label, "q": float(p), "quantile": est, "ci_lower": lo, "ci_upper": hi})
+                rows.append(
+                    {"group": c.label, "q": float(p), "quantile": est, "ci_lower": lo, "ci_upper": hi}
+                )
         return pd.DataFrame(rows)
 
     def median(self) -> pd.DataFrame:
@@ -138,14 +142,27 @@ class KaplanMeier:
                 return last
             raise InputError(f"rmean(): tau must be a number, 'common' or 'individual'; got {tau!r}.")
         if not np.isfinite(tau) or tau <= 0:
-            raise InputError(f"rmean(): tau must be a positive number (in the unit of {self.time!r}); got {tau!r}.")
+            raise InputError(
+                f"rmean(): tau must be a positive number (in the unit of {self.time!r}); got {tau!r}."
+            )
         return [float(tau)] * len(last)
 
     def table(self, rmean: float | str | None = None) -> pd.DataFrame:
-        """Per-group table as ``print(fit)``: n, events, median with CI (``quantile.survfit``), and,
-        when ``rmean`` is given (a number, "common" or "individual"), the restricted mean with its SE
-        and upper limit (columns rmean, se_rmean, rmean_tau)."""
-        med = self.median().set_index("group")
+        """Per-group table as ``print(fit)`` / ``summary(fit)$table``.
+
+        Columns n, events, median, ci_lower, ci_upper and, when ``rmean`` is given (a number,
+        "common" or "individual"), the restricted mean with its SE and upper limit (rmean, se_rmean,
+        rmean_tau). The median here is ``print.survfit``'s: the first time S < 0.5 (the midpoint
+        where S lies exactly on 0.5 and drops later). It equals :meth:`median`
+        (``quantile.survfit``) except when the curve ends exactly at 0.5, where R's
+        ``quantile.survfit`` takes the midpoint to the last follow-up time and ``print.survfit``
+        does not.
+        """
+        med = pd.DataFrame(
+            [print_median(c) for c in self.curves_],
+            columns=["median", "ci_lower", "ci_upper"],
+            index=pd.Index(self.groups, name="group"),
+        )
         out = pd.DataFrame(
             {
                 "n": [c.n for c in self.curves_],

@@ -240,9 +240,7 @@ class LogRank:
     method: str = "log-rank test (survdiff, rho = 0)"
 
 
-def logrank(
-    df: pd.DataFrame, time: str, event: str, group: str, strata: str | None = None
-) -> LogRank:
+def logrank(df: pd.DataFrame, time: str, event: str, group: str, strata: str | None = None) -> LogRank:
     """Log-rank test of equal survival across two or more groups, optionally stratified.
 
     Parameters
@@ -281,7 +279,9 @@ def logrank(
     try:
         stat, dof = chisq(obs, exp, var)
     except np.linalg.LinAlgError as err:
-        raise InputError(f"{func}(): the groups' covariance matrix is singular; no test is possible.") from err
+        raise InputError(
+            f"{func}(): the groups' covariance matrix is singular; no test is possible."
+        ) from err
     n_by = np.bincount(codes, minlength=len(levels))
     with np.errstate(divide="ignore", invalid="ignore"):
         table = pd.DataFrame(
@@ -317,6 +317,9 @@ def cox(
     strata: str | None = None,
     reference: Mapping[str, object] | None = None,
     conf_level: float = 0.95,
+    *,
+    eps: float = 1e-9,
+    iter_max: int = 20,
 ) -> Cox:
     """Cox proportional-hazards model, as R's ``coxph``.
 
@@ -342,6 +345,8 @@ def cox(
         Reference level per categorical covariate (default: the first level).
     conf_level : float
         Level of the Wald confidence intervals of the hazard ratios.
+    eps, iter_max : float, int
+        Convergence criterion and iteration limit, as ``coxph.control(eps, iter.max)``.
 
     Returns
     -------
@@ -361,4 +366,6 @@ def cox(
     variable ..."). Wald CIs exp(coef -/+ z se). Rows with a missing value in any column used are
     dropped (``n_missing``). Linearly dependent covariates raise ``InputError`` (R would report NA).
     """
-    return fit_cox(df, time, event, covariates, ties, robust, cluster, strata, reference, conf_level)
+    return fit_cox(
+        df, time, event, covariates, ties, robust, cluster, strata, reference, conf_level, eps, iter_max
+    )
