@@ -19,7 +19,7 @@ Examples
 >>> float(km.at(2)["survival"].iloc[0])
 0.6666666666666667
 >>> round(logrank(df, "t", "e", "g").p_value, 4)
-0.8808
+0.3636
 """
 
 from __future__ import annotations
