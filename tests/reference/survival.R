@@ -40,6 +40,9 @@ zero <- data.frame(
 flat50a <- data.frame(time = c(1, 2, 3, 4), status = c(1, 1, 0, 0))
 flat50b <- data.frame(time = c(1, 2, 3, 5), status = c(1, 1, 0, 1))
 
+# events and a censoring at time 0 (no start row is added by survfit0)
+time0 <- data.frame(time = c(0, 0, 0, 1, 2, 2, 3, 5, 6, 8), status = c(1, 1, 0, 1, 0, 1, 1, 0, 1, 0))
+
 lung2 <- data.frame(
   time = lung$time,
   status = lung$status - 1,
@@ -80,7 +83,7 @@ sim$time <- round(pmin(ev_time, cens), 1)  # rounding makes many ties
 sim$status <- as.integer(ev_time <= cens)
 sim$time[sim$time == 0] <- 0.1
 
-datasets <- list(ties = ties, noevents = noevents, zero = zero, flat50a = flat50a, flat50b = flat50b,
+datasets <- list(ties = ties, noevents = noevents, zero = zero, flat50a = flat50a, flat50b = flat50b, time0 = time0,
                  lung = lung2, veteran = vet, sim = sim)
 
 # ---------------------------------------------------------------------------------------------
@@ -91,12 +94,12 @@ strata_labels <- function(fit, n) {
 }
 as_rows <- function(x) if (is.matrix(x)) x else matrix(x, nrow = 1, dimnames = list(NULL, names(x)))
 
-km_case <- function(data_name, group, conf_type, times, taus, probs = c(0.25, 0.5, 0.75)) {
+km_case <- function(data_name, group, conf_type, times, taus, probs = c(0.25, 0.5, 0.75), conf_level = 0.95) {
   d <- datasets[[data_name]]
   # veteran's celltype keeps R's factor level order (not alphabetical): a pandas Categorical in tests
   if (data_name == "veteran") d$celltype <- factor(d$celltype, levels = celltype_levels)
   f <- if (is.null(group)) Surv(time, status) ~ 1 else as.formula(paste("Surv(time, status) ~", group))
-  fit <- survfit(f, data = d, conf.type = conf_type)
+  fit <- survfit(f, data = d, conf.type = conf_type, conf.int = conf_level)
   curve <- list(group = strata_labels(fit, length(fit$time)), time = fit$time, n_risk = fit$n.risk,
                 n_event = fit$n.event, n_censor = fit$n.censor, surv = fit$surv,
                 std_err = fit$std.err, lower = fit$lower, upper = fit$upper)
@@ -112,18 +115,20 @@ km_case <- function(data_name, group, conf_type, times, taus, probs = c(0.25, 0.
          se_rmean = tb[, "se(rmean)"], median = tb[, "median"], lcl = tb[, 8], ucl = tb[, 9],
          end_time = summary(fit, rmean = tau)$rmean.endtime)
   })
-  list(data = data_name, group = group, conf_type = conf_type, times = times,
+  list(data = data_name, group = group, conf_type = conf_type, conf_level = conf_level, times = times,
        groups = if (is.null(fit$strata)) "all" else sub("^[^=]*=", "", names(fit$strata)),
        curve = curve, at = at, quantile = quant, tables = tables)
 }
 
 km_cases <- list()
 for (ct in c("log", "log-log", "plain")) {
-  km_cases[[length(km_cases) + 1]] <- km_case("ties", "group", ct, c(0, 2.5, 5, 10, 12), list("common", "individual", 7))
+  km_cases[[length(km_cases) + 1]] <- km_case("ties", "group", ct, c(0, 2.5, 5, 10, 12), list("common", "individual", 7, 12))
   km_cases[[length(km_cases) + 1]] <- km_case("noevents", "group", ct, c(1, 5, 12, 20), list("common", "individual", 10))
-  km_cases[[length(km_cases) + 1]] <- km_case("zero", "group", ct, c(0, 3, 7, 10), list("common", "individual", 6))
+  km_cases[[length(km_cases) + 1]] <- km_case("zero", "group", ct, c(0, 3, 7, 10), list("common", "individual", 6, 11))
   km_cases[[length(km_cases) + 1]] <- km_case("flat50a", NULL, ct, c(2, 4, 6), list("common", 3.5))
   km_cases[[length(km_cases) + 1]] <- km_case("flat50b", NULL, ct, c(2, 5), list("common"))
+  km_cases[[length(km_cases) + 1]] <- km_case("time0", NULL, ct, c(0, 0.5, 2, 9), list("common", 4))
+  km_cases[[length(km_cases) + 1]] <- km_case("lung", "sex", ct, c(100, 365), list("common"), conf_level = 0.9)
   km_cases[[length(km_cases) + 1]] <- km_case("lung", "sex", ct, c(0, 100, 365, 730, 1100), list("common", "individual", 365))
   km_cases[[length(km_cases) + 1]] <- km_case("lung", NULL, ct, c(182.5, 365, 1000), list("common", 730))
   km_cases[[length(km_cases) + 1]] <- km_case("veteran", "celltype", ct, c(30, 90, 180, 365, 1000), list("common", "individual", 180))
