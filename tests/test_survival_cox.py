@@ -219,7 +219,7 @@ def test_non_convergence_warns():
 def test_collinear_terms_rejected():
     df = frame("sim")
     df["x1_copy"] = 2 * df["x1"]
-    with pytest.raises(InputError, match="linear combinations"):
+    with pytest.raises(InputError, match="'x1', 'x1_copy' are constant or linear combinations"):
         cox(df, "time", "status", ["x1", "x1_copy"])
 
 
@@ -228,6 +228,13 @@ def test_constant_covariate_rejected():
     df["k"] = 1.0
     with pytest.raises(InputError, match="'k'"):
         cox(df, "time", "status", ["x1", "k"])
+
+
+def test_covariate_constant_within_strata_rejected():
+    df = frame("sim")
+    df["by_stratum"] = (df["stratum"] == "s2").astype(float)
+    with pytest.raises(InputError, match="'by_stratum' are constant within strata"):
+        cox(df, "time", "status", ["x1", "by_stratum"], strata="stratum")
 
 
 def test_bad_ties():

@@ -180,6 +180,30 @@ def loglik_score_info(data: CoxData, beta: np.ndarray) -> tuple[float, np.ndarra
     return loglik, u, info
 
 
+class SingularDesign(Exception):
+    """The information matrix at beta = 0 is singular; ``columns`` are the terms involved."""
+
+    def __init__(self, columns: list[int]):
+        super().__init__(columns)
+        self.columns = columns
+
+
+def singular_columns(info: np.ndarray, tol: float = 1e-10) -> list[int]:
+    """Columns of a (near-)singular information matrix: zero information (a covariate constant
+    within every risk set) or a linear dependence (smallest eigenvalue of the correlation-scaled
+    matrix below ``tol``; the columns loading on its eigenvector)."""
+    diag = np.diag(info)
+    scale = diag.max() if len(diag) else 0.0
+    zero = [j for j in range(len(diag)) if not diag[j] > 1e-14 * scale]
+    if zero or scale <= 0:
+        return zero or list(range(len(diag)))
+    d = 1 / np.sqrt(diag)
+    values, vectors = np.linalg.eigh(info * np.outer(d, d))
+    if values[0] >= tol:
+        return []
+    return [j for j in range(len(diag)) if abs(vectors[j, 0]) > 0.05]
+
+
 def _solve(info: np.ndarray, b: np.ndarray) -> np.ndarray:
     try:
         return linalg.cho_solve(linalg.cho_factor(info), b)
@@ -206,10 +230,17 @@ class Fit:
 
 
 def newton(data: CoxData, eps: float = 1e-9, iter_max: int = 20) -> Fit:
-    """Maximise the partial likelihood exactly as ``survival:::coxfit6`` iterates (see module doc)."""
+    """Maximise the partial likelihood exactly as ``survival:::coxfit6`` iterates (see module doc).
+
+    Raises :class:`SingularDesign` when the information at 0 is singular (R would set the
+    coefficients involved to NA).
+    """
     p = data.x.shape[1]
     beta = np.zeros(p)
     lk0, u, info = loglik_score_info(data, beta)
+    bad = singular_columns(info)
+    if bad:
+        raise SingularDesign(bad)
     step = _solve(info, u)
     score_test = float(u @ step)
     best = lk0

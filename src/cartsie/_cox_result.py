@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, stats
+from scipy import stats
 
 from cartsie import _cox, _zph
 from cartsie._design import Design, build_design
@@ -95,20 +95,6 @@ def _term_columns(design: Design) -> list[tuple[str, list[int]]]:
             cols = [design.terms.index(cov)]
         out.append((cov, cols))
     return out
-
-
-def _check_rank(x: np.ndarray, terms: Sequence[str]) -> None:
-    centred = x - x.mean(axis=0)
-    _, r, piv = linalg.qr(centred, mode="economic", pivoting=True)
-    diag = np.abs(np.diag(r))
-    tol = max(x.shape) * np.finfo(float).eps * (diag[0] if len(diag) else 0.0)
-    bad = [terms[j] for j, d in zip(piv, diag, strict=True) if d <= max(tol, 1e-10 * diag[0])]
-    if bad:
-        raise InputError(
-            f"cox(): term(s) {', '.join(map(repr, bad))} are constant or linear combinations of the "
-            "other covariates in the rows used, so their effects cannot be estimated (R reports NA "
-            "coefficients). Remove them or merge the levels involved."
-        )
 
 
 def _codes(frame: pd.DataFrame, column: str | None) -> tuple[np.ndarray | None, int]:
@@ -212,10 +198,18 @@ def fit_cox(
     x = design.transform(sd.frame, func).to_numpy(dtype=float)
     if not np.all(np.isfinite(x)):
         raise InputError(f"{func}(): covariates hold infinite values; replace them with finite numbers.")
-    _check_rank(x, design.terms)
     strata_codes, _ = _codes(sd.frame, strata)
     data = _cox.prepare(sd.time, sd.event, x, strata_codes, efron=ties == "efron")
-    fit = _cox.newton(data, eps=eps, iter_max=iter_max)
+    try:
+        fit = _cox.newton(data, eps=eps, iter_max=iter_max)
+    except _cox.SingularDesign as err:
+        names = ", ".join(repr(design.terms[j]) for j in err.columns)
+        where = " within strata" if strata is not None else ""
+        raise InputError(
+            f"{func}(): term(s) {names} are constant{where} or linear combinations of the other "
+            "covariates in the rows used, so their effects cannot be estimated (R reports NA "
+            "coefficients). Remove them or merge the levels involved."
+        ) from None
     _warn_fit(fit, data, design.terms, eps, iter_max)
     var, naive, rscore = fit.var, None, None
     if robust:
