@@ -1,0 +1,245 @@
+"""Input handling and the result objects of :func:`cartsie.survival.cox`."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cartsie import _cox, _zph
+from cartsie._design import Design, build_design
+from cartsie._survprep import group_codes, survival_data, z_value
+from cartsie.errors import ConvergenceWarning, InputError, SeparationWarning
+
+TIES = ("efron", "breslow")
+
+
+@dataclass(frozen=True)
+class CoxZph:
+    """Proportional-hazards test of a Cox model, as R's ``cox.zph(fit, transform)``.
+
+    ``summary`` is indexed by covariate (one row per covariate, all levels of a categorical one
+    together, as R's ``terms = TRUE``) and ``GLOBAL``, with columns ``statistic`` (chi-square),
+    ``df`` and ``p_value``.
+    """
+
+    summary: pd.DataFrame
+    transform: str
+    method: str = "score test of beta(t) = beta + theta g(t) (survival >= 3.0 cox.zph)"
+
+
+@dataclass(frozen=True)
+class Cox:
+    """A fitted Cox model; see :func:`cartsie.survival.cox`.
+
+    ``summary`` has columns coef, se, hr, ci_lower, ci_upper, z, p (plus ``se_naive`` when the
+    robust variance is used) indexed by term; ``tests`` holds the likelihood-ratio, Wald and score
+    (log-rank) global tests of ``summary(coxph)`` (and the robust score test when robust).
+    """
+
+    summary: pd.DataFrame
+    params: pd.Series
+    cov: pd.DataFrame
+    naive_cov: pd.DataFrame
+    tests: pd.DataFrame
+    loglik: float
+    loglik_null: float
+    n: int
+    n_events: int
+    n_missing: int
+    converged: bool
+    iterations: int
+    ties: str
+    robust: bool
+    conf_level: float
+    design: Design
+    reference: Mapping[str, object]
+    strata: str | None = None
+    cluster: str | None = None
+    _data: _cox.CoxData | None = field(default=None, repr=False, compare=False)
+
+    def linear_predictor(self, df: pd.DataFrame) -> pd.Series:
+        """``X @ params`` for the rows of ``df`` with the fitted encoding (no centring; NaN where a
+        covariate is missing). R's ``predict(fit, type = "lp")`` is this minus its value at the
+        covariate means."""
+        x = self.design.transform(df, "linear_predictor").to_numpy(dtype=float)
+        return pd.Series(x @ self.params.to_numpy(), index=df.index, name="linear_predictor")
+
+    def check_ph(self, transform: str = "km") -> CoxZph:
+        """Test proportional hazards as R's ``cox.zph(fit, transform = transform)`` (survival 3.5).
+
+        ``transform`` is one of "km" (R's default: 1 - the pooled Kaplan-Meier just before t),
+        "rank", "identity" or "log". Returns a :class:`CoxZph` with one chi-square per covariate
+        (df = its number of terms) and the GLOBAL test (df = number of terms).
+        """
+        if transform not in _zph.TRANSFORMS:
+            raise InputError(
+                f"check_ph(): transform must be one of {', '.join(_zph.TRANSFORMS)}; got {transform!r}."
+            )
+        terms = _term_columns(self.design)
+        names, chisq, df, p = _zph.zph_table(self._data, self.params.to_numpy(), terms, transform)
+        table = pd.DataFrame({"statistic": chisq, "df": df, "p_value": p}, index=pd.Index(names, name="term"))
+        return CoxZph(summary=table, transform=transform)
+
+
+def _term_columns(design: Design) -> list[tuple[str, list[int]]]:
+    out = []
+    for cov in design.covariates:
+        if cov in design.levels:
+            cols = [i for i, t in enumerate(design.terms) if t.startswith(f"{cov}[")]
+        else:
+            cols = [design.terms.index(cov)]
+        out.append((cov, cols))
+    return out
+
+
+def _codes(frame: pd.DataFrame, column: str | None) -> tuple[np.ndarray | None, int]:
+    if column is None:
+        return None, 0
+    codes, levels = group_codes(frame[column])
+    return codes, len(levels)
+
+
+def _warn_fit(fit: _cox.Fit, data: _cox.CoxData, terms: Sequence[str], eps: float, iter_max: int) -> None:
+    if iter_max <= 1:
+        return
+    lp = data.x @ fit.beta
+    if not fit.converged:
+        msg = f"cox(): Newton-Raphson ran out of iterations ({iter_max}) and did not converge"
+        if lp.max() > 500 or not np.all(np.isfinite(fit.u @ fit.var)):
+            msg += "; one or more coefficients may be infinite"
+        warnings.warn(msg + ".", ConvergenceWarning, stacklevel=4)
+        return
+    infs = np.abs(fit.u @ fit.var)
+    flag = ~np.isfinite(fit.u) | ((infs > eps) & (infs > np.sqrt(eps) * np.abs(fit.beta)))
+    if flag.any():
+        names = ", ".join(repr(terms[i]) for i in np.flatnonzero(flag))
+        warnings.warn(
+            f"cox(): the log-likelihood converged before the coefficient(s) of {names}; they may be "
+            "infinite (a level without events, or complete separation), as R's coxph warns.",
+            SeparationWarning,
+            stacklevel=4,
+        )
+
+
+def _tests(fit: _cox.Fit, var: np.ndarray, rscore: float | None) -> pd.DataFrame:
+    p = len(fit.beta)
+    rows = {
+        "likelihood_ratio": 2 * (fit.loglik - fit.loglik_null),
+        "wald": float(fit.beta @ np.linalg.solve(var, fit.beta)),
+        "score": fit.score_test,
+    }
+    if rscore is not None:
+        rows["robust_score"] = rscore
+    stat = np.array(list(rows.values()))
+    return pd.DataFrame(
+        {"statistic": stat, "df": p, "p_value": stats.chi2.sf(stat, p)},
+        index=pd.Index(list(rows), name="test"),
+    )
+
+
+def _summary(beta: np.ndarray, var: np.ndarray, naive: np.ndarray | None, terms, z: float) -> pd.DataFrame:
+    se = np.sqrt(np.diag(var))
+    with np.errstate(over="ignore"):  # an infinite coefficient gives an infinite limit, as R
+        upper = np.exp(beta + z * se)
+    out = pd.DataFrame(
+        {
+            "coef": beta,
+            "se": se,
+            "hr": np.exp(beta),
+            "ci_lower": np.exp(beta - z * se),
+            "ci_upper": upper,
+            "z": beta / se,
+            "p": stats.chi2.sf((beta / se) ** 2, 1),
+        },
+        index=pd.Index(terms, name="term"),
+    )
+    if naive is not None:
+        out["se_naive"] = np.sqrt(np.diag(naive))
+    return out
+
+
+def fit_cox(
+    df: pd.DataFrame,
+    time: str,
+    event: str,
+    covariates: str | Sequence[str],
+    ties: str = "efron",
+    robust: bool | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+    reference: Mapping[str, object] | None = None,
+    conf_level: float = 0.95,
+    eps: float = 1e-9,
+    iter_max: int = 20,
+) -> Cox:
+    """See :func:`cartsie.survival.cox`."""
+    func = "cox"
+    if ties not in TIES:
+        raise InputError(f"{func}(): ties must be 'efron' (R's default) or 'breslow'; got {ties!r}.")
+    z = z_value(conf_level, func)
+    if robust is None:
+        robust = cluster is not None
+    if cluster is not None and not robust:
+        raise InputError(
+            f"{func}(): cluster={cluster!r} is only used by the robust variance; drop robust=False."
+        )
+    covariates = [covariates] if isinstance(covariates, str) else list(covariates)
+    sd = survival_data(df, time, event, func, extra=[*covariates, strata, cluster])
+    if sd.event.sum() == 0:
+        raise InputError(
+            f"{func}(): column {event!r} has no events (code 1) in the rows used; nothing to fit."
+        )
+    design = build_design(sd.frame, covariates, reference=reference, func=func)
+    x = design.transform(sd.frame, func).to_numpy(dtype=float)
+    if not np.all(np.isfinite(x)):
+        raise InputError(f"{func}(): covariates hold infinite values; replace them with finite numbers.")
+    strata_codes, _ = _codes(sd.frame, strata)
+    data = _cox.prepare(sd.time, sd.event, x, strata_codes, efron=ties == "efron")
+    try:
+        fit = _cox.newton(data, eps=eps, iter_max=iter_max)
+    except _cox.SingularDesign as err:
+        names = ", ".join(repr(design.terms[j]) for j in err.columns)
+        where = " within strata" if strata is not None else ""
+        raise InputError(
+            f"{func}(): term(s) {names} are constant{where} or linear combinations of the other "
+            "covariates in the rows used, so their effects cannot be estimated (R reports NA "
+            "coefficients). Remove them or merge the levels involved."
+        ) from None
+    _warn_fit(fit, data, design.terms, eps, iter_max)
+    var, naive, rscore = fit.var, None, None
+    if robust:
+        if cluster is None:
+            cl, ncl = np.arange(len(sd.time)), len(sd.time)
+        else:
+            cl, ncl = _codes(sd.frame, cluster)
+        var, rscore = _cox.robust_variance(data, fit, cl[data.order], ncl)
+        naive = fit.var
+    terms = list(design.terms)
+    frame = lambda m: pd.DataFrame(m, index=terms, columns=terms)  # noqa: E731
+    return Cox(
+        summary=_summary(fit.beta, var, naive, terms, z),
+        params=pd.Series(fit.beta, index=terms, name="coef"),
+        cov=frame(var),
+        naive_cov=frame(fit.var),
+        tests=_tests(fit, var, rscore),
+        loglik=fit.loglik,
+        loglik_null=fit.loglik_null,
+        n=len(sd.time),
+        n_events=int(sd.event.sum()),
+        n_missing=sd.n_missing,
+        converged=fit.converged,
+        iterations=fit.iterations,
+        ties=ties,
+        robust=bool(robust),
+        conf_level=conf_level,
+        design=design,
+        reference={c: design.reference(c) for c in design.levels},
+        strata=strata,
+        cluster=cluster,
+        _data=data,
+    )
