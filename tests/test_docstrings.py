@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["cartsie.units", "cartsie.scores", "cartsie.toxicity"]
+MODULES = ["cartsie.units", "cartsie.scores", "cartsie.toxicity", "cartsie.survival"]
 
 
 @pytest.mark.parametrize("name", MODULES)
