@@ -98,15 +98,14 @@ def coerce_id(df: pd.DataFrame, table: str, report: Report) -> pd.Series:
     ids = pd.Series(ids.to_numpy()[np.where(codes >= 0, codes, 0)], index=df.index, dtype="string")
     ids[codes < 0] = pd.NA
     missing = ids.isna() | (ids == "")
-    if missing.any():
-        report.problem(
-            table,
-            "patient_id",
-            df,
-            missing,
-            f"{int(missing.sum())} row(s) without an id",
-            "Give every row its patient's id.",
-        )
+    report.problem(
+        table,
+        "patient_id",
+        df,
+        missing,
+        f"{int(missing.sum())} row(s) without an id",
+        "Give every row its patient's id.",
+    )
     if table == "patients":
         dup = ids.duplicated(keep=False) & ~missing
         if dup.any():
@@ -198,16 +197,15 @@ def coerce_number(df, col, table, report, decimal=".", integer=False) -> pd.Seri
     values = _numbers(df, col, table, report, decimal)
     if integer:
         frac = values.notna() & (values != np.round(values))
-        if frac.any():
-            report.problem(
-                table,
-                col,
-                df,
-                frac,
-                "values that are not whole numbers",
-                "Write whole numbers (grades, counts, stage 1-4).",
-            )
-            values = values.where(~frac)
+        report.problem(
+            table,
+            col,
+            df,
+            frac,
+            "values that are not whole numbers",
+            "Write whole numbers (grades, counts, stage 1-4).",
+        )
+        values = values.where(~frac)
     low = values < spec.minimum if spec.minimum is not None else pd.Series(False, index=df.index)
     high = values > spec.maximum if spec.maximum is not None else pd.Series(False, index=df.index)
     for mask, what in (

@@ -272,26 +272,24 @@ def _event_days(pat: pd.DataFrame, report: V.Report) -> pd.DataFrame:
             no_origin = pat[date_col].notna() & infusion.isna()
             if "infused" in pat.columns:
                 no_origin &= pat["infused"].fillna(1) == 1
-            if no_origin.any():
-                report.problem(
-                    "patients",
-                    "infusion_date",
-                    pat,
-                    no_origin,
-                    f"missing while {date_col} is given",
-                    "Give the infusion date (day 0).",
-                )
+            report.problem(
+                "patients",
+                "infusion_date",
+                pat,
+                no_origin,
+                f"missing while {date_col} is given",
+                "Give the infusion date (day 0).",
+            )
             if day_col in pat.columns:
                 differ = from_dates.notna() & pat[day_col].notna() & (from_dates != pat[day_col])
-                if differ.any():
-                    report.problem(
-                        "patients",
-                        day_col,
-                        pat,
-                        differ,
-                        f"disagrees with {date_col}",
-                        "Keep one of the two, or correct the one that is wrong.",
-                    )
+                report.problem(
+                    "patients",
+                    day_col,
+                    pat,
+                    differ,
+                    f"disagrees with {date_col}",
+                    "Keep one of the two, or correct the one that is wrong.",
+                )
                 pat[day_col] = pat[day_col].fillna(from_dates)
             else:
                 pat[day_col] = from_dates
@@ -305,15 +303,14 @@ def _coerce_labs(lab: pd.DataFrame, pat: pd.DataFrame, report: V.Report, decimal
     out["patient_id"] = V.coerce_id(lab, "labs", report)
     known = set(pat["patient_id"].dropna())
     unknown = out["patient_id"].notna() & ~out["patient_id"].isin(known)
-    if unknown.any():
-        report.problem(
-            "labs",
-            "patient_id",
-            lab,
-            unknown,
-            "ids not in the patients table",
-            "Add these patients to the patients table or remove their labs.",
-        )
+    report.problem(
+        "labs",
+        "patient_id",
+        lab,
+        unknown,
+        "ids not in the patients table",
+        "Add these patients to the patients table or remove their labs.",
+    )
     for col in lab.columns:
         spec = schema.LABS.get(col)
         if spec is None or col == "patient_id":
@@ -330,18 +327,16 @@ def _coerce_labs(lab: pd.DataFrame, pat: pd.DataFrame, report: V.Report, decimal
         out["day"] = (dates - origin).dt.days.astype(float)
         report.notes.append("labs table: day computed from date and the infusion date")
     fractional = out["day"].notna() & (out["day"] != np.round(out["day"]))
-    if fractional.any():
-        report.problem(
-            "labs",
-            "day",
-            lab,
-            fractional,
-            "fractional days",
-            "Give whole days since infusion (day 0 = infusion).",
-        )
+    report.problem(
+        "labs",
+        "day",
+        lab,
+        fractional,
+        "fractional days",
+        "Give whole days since infusion (day 0 = infusion).",
+    )
     missing_day = out["day"].isna()
-    if missing_day.any():
-        report.problem("labs", "day", lab, missing_day, "no day (or date)", "Give the day of every draw.")
+    report.problem("labs", "day", lab, missing_day, "no day (or date)", "Give the day of every draw.")
     return out
 
 
