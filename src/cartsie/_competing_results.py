@@ -1,0 +1,238 @@
+"""Result objects of :mod:`cartsie.competing`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cartsie._aalen_johansen import Incidence, confint
+from cartsie._design import Design
+from cartsie._results import TestResult
+from cartsie.errors import InputError
+
+#: label of the single curve when no ``group`` is given
+ALL = "all"
+
+CURVE_COLUMNS = ["group", "cause", "time", "estimate", "variance", "ci_lower", "ci_upper"]
+
+
+def _times(times, func: str) -> np.ndarray:
+    arr = np.atleast_1d(np.asarray(times, dtype=object))
+    try:
+        out = arr.astype(float)
+    except (TypeError, ValueError):
+        raise InputError(f"{func}(): times must be numbers, got {list(arr)[:5]!r}.") from None
+    return out
+
+
+@dataclass(frozen=True)
+class CumulativeIncidence:
+    """Aalen-Johansen cumulative incidence curves per group and cause, as ``cmprsk::cuminc``.
+
+    ``groups`` are in R's factor order (``("all",)`` without a group); ``causes`` are the event codes
+    present (ascending); ``cause`` is the one ``at()`` reports by default. ``tests`` holds Gray's test
+    for every cause when there are two or more groups (cuminc's ``$Tests``), else None.
+    """
+
+    curves_: Mapping[tuple[object, int], Incidence] = field(repr=False)
+    groups: tuple
+    causes: tuple[int, ...]
+    cause: int
+    time: str
+    event: str
+    group: str | None
+    conf_type: str
+    conf_level: float
+    z: float
+    n: int
+    n_missing: int
+    tests: pd.DataFrame | None = None
+
+    def _causes(self, cause, func: str) -> list[int]:
+        if cause is None:
+            wanted = [self.cause]
+        elif isinstance(cause, int | np.integer):
+            wanted = [int(cause)]
+        else:
+            wanted = [int(c) for c in cause]
+        unknown = [c for c in wanted if c not in self.causes]
+        if unknown:
+            raise InputError(
+                f"{func}(): no curve for cause {unknown}; the event codes present are {list(self.causes)}."
+            )
+        return wanted
+
+    def _frame(self, group, cause, time, est, var) -> pd.DataFrame:
+        lower, upper = confint(est, var, self.conf_type, self.z)
+        return pd.DataFrame(
+            {
+                "group": [group] * len(time),
+                "cause": cause,
+                "time": time,
+                "estimate": est,
+                "variance": var,
+                "ci_lower": lower,
+                "ci_upper": upper,
+            },
+            columns=CURVE_COLUMNS,
+        )
+
+    def at(self, times: float | Iterable[float], cause: int | Sequence[int] | None = None) -> pd.DataFrame:
+        """Estimates at ``times`` as ``cmprsk::timepoints``, one row per group, cause and time.
+
+        Columns group, cause, time, estimate, variance, ci_lower, ci_upper. The value is the one at
+        the last event of the cause at or before ``t`` (0 before the first); NaN when ``t`` is beyond
+        the group's largest observed time (or negative), where timepoints gives NA. ``cause``: one
+        code or several (default: the ``cause`` of the fit; ``res.causes`` for all).
+        """
+        t = _times(times, "at")
+        blocks = []
+        for g in self.groups:
+            for c in self._causes(cause, "at"):
+                est, var = self.curves_[(g, c)].at(t)
+                blocks.append(self._frame(g, c, t, est, var))
+        return pd.concat(blocks, ignore_index=True)
+
+    @property
+    def curves(self) -> pd.DataFrame:
+        """Step curves for every group and cause (for plotting with ``where="post"``).
+
+        Columns as :meth:`at`; per group and cause a row at time 0 (estimate 0), one row per
+        distinct event time of the cause (the value after the jump), and a last row at the group's
+        largest observed time when that is later than its last event of the cause.
+        """
+        blocks = []
+        for g in self.groups:
+            for c in self.causes:
+                inc = self.curves_[(g, c)]
+                time = np.r_[0.0, inc.jump_time]
+                est = np.r_[0.0, inc.estimate]
+                var = np.r_[0.0, inc.variance]
+                if inc.last_time > time[-1]:
+                    time, est, var = np.r_[time, inc.last_time], np.r_[est, est[-1]], np.r_[var, var[-1]]
+                blocks.append(self._frame(g, c, time, est, var))
+        return pd.concat(blocks, ignore_index=True)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per group and cause: n, n_events and the estimate (with CI) at the group's last time."""
+        rows = []
+        for g in self.groups:
+            for c in self.causes:
+                inc = self.curves_[(g, c)]
+                est, var = inc.at(np.array([inc.last_time]))
+                lo, hi = confint(est, var, self.conf_type, self.z)
+                rows.append([g, c, inc.n, inc.n_events, inc.last_time, est[0], var[0], lo[0], hi[0]])
+        cols = [
+            "group",
+            "cause",
+            "n",
+            "n_events",
+            "last_time",
+            "estimate",
+            "variance",
+            "ci_lower",
+            "ci_upper",
+        ]
+        return pd.DataFrame(rows, columns=cols)
+
+
+@dataclass(frozen=True)
+class FineGray:
+    """A fitted Fine-Gray model; see :func:`cartsie.competing.fine_gray`.
+
+    ``summary`` (indexed by term): coef, se, shr, ci_lower, ci_upper, z, p with crr's sandwich
+    variance; ``params``, ``cov`` (that variance), ``naive_cov`` (inverse information, crr's
+    ``invinf``), ``loglik`` / ``loglik_null`` (log pseudo-likelihood at the estimate and at 0),
+    ``baseline`` (crr's ``uftime``, ``bfitj`` and their cumulative sum).
+    """
+
+    summary: pd.DataFrame
+    params: pd.Series
+    cov: pd.DataFrame
+    naive_cov: pd.DataFrame
+    loglik: float
+    loglik_null: float
+    baseline: pd.DataFrame
+    n: int
+    n_events: int
+    n_competing: int
+    n_censored: int
+    n_missing: int
+    converged: bool
+    iterations: int
+    cause: int
+    censor_code: int
+    conf_level: float
+    design: Design
+    reference: Mapping[str, object]
+    last_time: float
+
+    def linear_predictor(self, df: pd.DataFrame) -> pd.Series:
+        """``X @ params`` for the rows of ``df`` with the fitted encoding (no centring; NaN where a
+        covariate is missing)."""
+        x = self.design.transform(df, "linear_predictor").to_numpy(dtype=float)
+        return pd.Series(x @ self.params.to_numpy(), index=df.index, name="linear_predictor")
+
+    def predict(
+        self, profiles: pd.DataFrame | Mapping[str, object], times: Iterable[float] | None = None
+    ) -> pd.DataFrame:
+        """Cumulative incidence of the cause for covariate profiles, as ``predict.crr``.
+
+        ``1 - exp(-exp(x' b) sum_{u_f <= t} bfitj_f)``. ``profiles``: a DataFrame with the covariate
+        columns (one column of output per row, labelled by its index) or a mapping for one profile.
+        ``times``: default crr's ``uftime`` (the distinct event times of the cause); otherwise the
+        step function at ``times`` (0 before the first event; NaN beyond the largest observed time).
+        Returns a DataFrame indexed by time.
+        """
+        if isinstance(profiles, Mapping):
+            profiles = pd.DataFrame({k: [v] for k, v in profiles.items()})
+        if not isinstance(profiles, pd.DataFrame):
+            raise InputError("predict(): give the profiles as a DataFrame or a dict of covariate values.")
+        lp = self.linear_predictor(profiles).to_numpy()
+        cum = self.baseline["cumulative_hazard"].to_numpy()
+        event_times = self.baseline["time"].to_numpy()
+        if times is None:
+            t = event_times
+            h = cum
+        else:
+            t = _times(times, "predict")
+            h = np.r_[0.0, cum][np.searchsorted(event_times, t, side="right")]
+            h = np.where((t < 0) | (t > self.last_time) | np.isnan(t), np.nan, h)
+        cif = 1.0 - np.exp(-np.outer(h, np.exp(lp)))
+        return pd.DataFrame(cif, index=pd.Index(t, name="time"), columns=profiles.index)
+
+    def wald_test(self, terms: str | Sequence[str] | None = None) -> TestResult:
+        """Wald chi-square test that the coefficients of ``terms`` (default: all) are 0, with crr's
+        variance: ``b' V^-1 b`` on ``len(terms)`` df. A covariate name selects all its terms."""
+        names = self._terms(terms)
+        b = self.params[names].to_numpy()
+        v = self.cov.loc[names, names].to_numpy()
+        stat = float(b @ np.linalg.solve(v, b))
+        return TestResult(
+            statistic=stat,
+            df=len(names),
+            p_value=float(stats.chi2.sf(stat, len(names))),
+            method=f"Wald test (crr sandwich variance) of {', '.join(names)}",
+            n=self.n,
+        )
+
+    def _terms(self, terms) -> list[str]:
+        if terms is None:
+            return list(self.params.index)
+        terms = [terms] if isinstance(terms, str) else list(terms)
+        out: list[str] = []
+        for t in terms:
+            if t in self.params.index:
+                out.append(t)
+            elif t in self.design.levels:
+                out.extend(x for x in self.params.index if x.startswith(f"{t}["))
+            else:
+                raise InputError(
+                    f"wald_test(): {t!r} is not a term of the model ({list(self.params.index)})."
+                )
+        return list(dict.fromkeys(out))
