@@ -211,6 +211,20 @@ def baseline_jumps(data: FGData, beta: np.ndarray, sums: Sums) -> np.ndarray:
     return np.exp(np.log(data.d) - np.log(sums.s0) - log_scale)
 
 
+def drifting(data: FGData, beta: np.ndarray, neg_ll: float) -> np.ndarray:
+    """Terms whose coefficient looks infinite (monotone pseudo-likelihood): a large effect across
+    the covariate's range (``|b_j| range_j > 10``) that doubling does not make worse (the objective
+    drops by less than 1e-6)."""
+    span = np.ptp(data.x, axis=0)
+    out = np.zeros(len(beta), dtype=bool)
+    for j in np.flatnonzero(np.abs(beta) * span > 10):
+        doubled = beta.copy()
+        doubled[j] *= 2
+        val = neg_loglik(data, doubled)
+        out[j] = bool(np.isfinite(val) and val <= neg_ll + 1e-6)
+    return out
+
+
 @dataclass(frozen=True)
 class Fit:
     beta: np.ndarray

@@ -129,9 +129,17 @@ nrm_fit <- cuminc(nrm$time, nrm$event, group = nrm$risk)
 nrm_tp <- timepoints(nrm_fit, 12)
 nrm_rows <- grep(" 1$", rownames(nrm_tp$est))
 nrm_ci <- loglog_ci(nrm_tp$est[nrm_rows, 1], nrm_tp$var[nrm_rows, 1])
+nrm_est <- unname(nrm_tp$est[nrm_rows, 1])
+nrm_se <- sqrt(unname(nrm_tp$var[nrm_rows, 1]))
+nrm_ci90 <- loglog_ci(nrm_est, nrm_se^2, level = 0.90)
+z95 <- qnorm(0.975)
 nrm_1y <- list(group = sub(" 1$", "", rownames(nrm_tp$est)[nrm_rows]),
-               est = unname(nrm_tp$est[nrm_rows, 1]), var = unname(nrm_tp$var[nrm_rows, 1]),
-               lower = unname(nrm_ci$lower), upper = unname(nrm_ci$upper))
+               est = nrm_est, var = nrm_se^2,
+               lower = unname(nrm_ci$lower), upper = unname(nrm_ci$upper),
+               lower90 = unname(nrm_ci90$lower), upper90 = unname(nrm_ci90$upper),
+               lower_log = nrm_est * exp(-z95 * nrm_se / nrm_est),
+               upper_log = pmin(nrm_est * exp(z95 * nrm_se / nrm_est), 1),
+               lower_plain = pmax(nrm_est - z95 * nrm_se, 0), upper_plain = pmin(nrm_est + z95 * nrm_se, 1))
 
 # ---------------------------------------------------------------- crr
 design <- function(d, covariates) {
