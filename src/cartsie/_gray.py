@@ -27,6 +27,9 @@ import numpy as np
 
 from cartsie._aalen_johansen import blocks
 
+#: times processed at once in the variance, so that the (times, G, G) arrays stay ~16 MB each
+CHUNK_ELEMENTS = 2_000_000
+
 
 def _counts(t: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int):
     """Per distinct time (rows) and group (columns): at risk, cause events, other events."""
@@ -46,6 +49,12 @@ def _counts(t: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int):
 def _prefix(x: np.ndarray, first: float) -> np.ndarray:
     """Values just before each row: ``first`` then ``x`` shifted down one row."""
     return np.concatenate([np.full((1, *x.shape[1:]), first), x[:-1]], axis=0)
+
+
+def _weighted_gram(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``sum_t sum_k w_tk x_tik x_tjk`` for x of shape (T, G, G) and w of shape (T, G)."""
+    flat = x.transpose(1, 0, 2).reshape(x.shape[1], -1)
+    return (flat * w.ravel()) @ flat.T
 
 
 def stratum_score(t: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int, rho: float):
@@ -72,15 +81,9 @@ def stratum_score(t: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int, rho: flo
     fm = np.r_[0.0, f[:-1]]
     wgt = (1.0 - fm) ** rho
 
-    a = wgt[:, None, None] * (h[:, :, None] * np.eye(ng) - h[:, :, None] * h[:, None, :] / tr[:, None, None])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        inc = np.where(a != 0, a * (nd1 / (tr * (1.0 - fm)))[:, None, None], 0.0)
-    c = np.cumsum(inc, axis=0)
-
     score = (wgt[:, None] * np.where(risk, d1 - nd1[:, None] * h * (1.0 - f1m) / tq[:, None], 0.0)).sum(
         axis=0
     )
-
     with np.errstate(divide="ignore", invalid="ignore"):
         # events of the cause
         t4 = np.where(skm > 0, 1.0 - (1.0 - f)[:, None] / skm, 1.0)
@@ -90,13 +93,26 @@ def stratum_score(t: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int, rho: flo
         u4 = np.where(skm > 0, (1.0 - f)[:, None] / skm, 0.0)
         u5 = np.where(d2 > 1, 1.0 - (d2 - 1.0) / (safe_y - 1.0), 1.0)
         u3 = np.where((d2 > 0) & (skm > 0), u5 * skmm**2 * d2 / safe_y**2, 0.0)
-    t1 = a - t4[:, None, :] * c  # (time, i, k)
-    u1 = u4[:, None, :] * c
-    v = np.einsum("tk,tik,tjk->ij", t3, t1, t1) + np.einsum("tk,tik,tjk->ij", u3, u1, u1)
-    v2 = np.einsum("tk,tk,tik->ik", t3, t4, t1) - np.einsum("tk,tk,tik->ik", u3, u4, u1)
+        c_step = nd1 / (tr * (1.0 - fm))
     v3 = (t3 * t4**2 + u3 * u4**2).sum(axis=0)
-    cf = c[-1] if len(c) else np.zeros((ng, ng))
-    v = v + (cf * v3) @ cf.T + cf @ v2.T + v2 @ cf.T
+    v = np.zeros((ng, ng))
+    v2 = np.zeros((ng, ng))
+    c_end = np.zeros((ng, ng))
+    chunk = max(1, CHUNK_ELEMENTS // (ng * ng))
+    for lo in range(0, len(tr), chunk):
+        sl = slice(lo, lo + chunk)
+        a = wgt[sl, None, None] * (
+            h[sl, :, None] * np.eye(ng) - h[sl, :, None] * h[sl, None, :] / tr[sl, None, None]
+        )
+        with np.errstate(invalid="ignore"):
+            inc = np.where(a != 0, a * c_step[sl, None, None], 0.0)
+        c = c_end + np.cumsum(inc, axis=0)
+        c_end = c[-1]
+        t1 = a - t4[sl, None, :] * c  # (time, i, k)
+        u1 = u4[sl, None, :] * c
+        v += _weighted_gram(t1, t3[sl]) + _weighted_gram(u1, u3[sl])
+        v2 += np.einsum("tk,tik->ik", t3[sl] * t4[sl], t1) - np.einsum("tk,tik->ik", u3[sl] * u4[sl], u1)
+    v = v + (c_end * v3) @ c_end.T + c_end @ v2.T + v2 @ c_end.T
     return score[: ng - 1], v[: ng - 1, : ng - 1]
 
 

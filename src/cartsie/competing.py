@@ -65,6 +65,10 @@ __all__ = [
 ]
 
 
+#: most groups accepted by cumulative_incidence / gray_test (a guard against continuous columns)
+MAX_GROUPS = 100
+
+
 def _sorted(data: CRData) -> np.ndarray:
     return np.argsort(data.time, kind="stable")
 
@@ -107,6 +111,12 @@ def _groups(data: CRData, group: str | None, func: str, need_two: bool) -> tuple
     if group is None:
         return np.zeros(len(data.time), dtype=np.int64), [ALL]
     codes, levels = group_codes(data.frame[group])
+    if len(levels) > MAX_GROUPS:
+        raise InputError(
+            f"{func}(): column {group!r} has {len(levels)} distinct values; cumulative incidence by "
+            f"group and Gray's test compare a few groups (at most {MAX_GROUPS}). Pass a categorical "
+            "column (cut a continuous one into groups first)."
+        )
     if need_two and len(levels) < 2:
         raise InputError(
             f"{func}(): column {group!r} has a single level ({levels[0]!r}) in the rows used; Gray's "

@@ -70,7 +70,12 @@ tt <- pmin(t_nrm, t_prog, cens)
 nrm <- data.frame(time = round(tt, 1), risk = unname(grp),
                   event = ifelse(tt == cens, 0, ifelse(tt == t_nrm, 1, 2)))
 
-datasets <- list(ties = ties, heavy = heavy, light = light, spm = spm, nrm = nrm)
+# heavy plus a group censored before any event of cause 2: cuminc's variance for cause 2 is
+# singular and it reports stat = -1 (cartsie: NaN)
+heavy_zz <- rbind(heavy[, c("time", "event", "grp3")],
+                  data.frame(time = rep(0.001, 4), event = 0, grp3 = "zz"))
+
+datasets <- list(ties = ties, heavy = heavy, light = light, spm = spm, nrm = nrm, heavy_zz = heavy_zz)
 
 # ---------------------------------------------------------------- cuminc
 loglog_ci <- function(est, var, level = 0.95) {
@@ -113,6 +118,7 @@ cuminc_cases <- list(
   cuminc_case("ties", group = "grp3", rho = 1, times = c(4)),
   cuminc_case("heavy", group = "x3", times = c(1, 3, 6, 11.5)),
   cuminc_case("heavy", group = "grp3", times = c(1, 3, 6, 11.5)),
+  cuminc_case("heavy_zz", group = "grp3", times = c(0.001, 1)),
   cuminc_case("light", group = "grp3", cencode = 9, times = c(0.5, 1, 2, 4)),
   cuminc_case("spm", group = "ht_high", times = c(6, 12, 24, 36)),
   cuminc_case("spm", group = "ht_high", strata = "centre", times = c(24)),
