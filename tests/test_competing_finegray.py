@@ -262,6 +262,16 @@ class TestBadInput:
         with pytest.raises(InputError, match="linearly dependent"):
             fine_gray(df, "time", "event", ["x3", "x4"])
 
+    def test_term_without_information(self):
+        """Nonzero only for rows censored before any event: no risk set ever sees it vary."""
+        df = frame("nrm").query("time >= 1").assign(early=0.0)
+        early = pd.DataFrame(
+            {"time": [0.5, 0.5], "event": [0, 0], "risk": ["low", "high"], "early": [1.0, 1.0]}
+        )
+        df = pd.concat([df, early], ignore_index=True)
+        with pytest.raises(InputError, match="no information on 'early'"):
+            fine_gray(df, "time", "event", ["risk", "early"])
+
     def test_infinite_covariate(self):
         df = frame("ties").assign(x5=lambda d: np.where(d.index == 4, np.inf, 1.0 * d["x3"]))
         with pytest.raises(InputError, match="infinite values"):

@@ -114,7 +114,7 @@ class TestBadInput:
 
     def test_too_many_groups(self):
         df = frame("heavy")
-        with pytest.raises(InputError, match="'x1' has 288 distinct values.*at most 100"):
+        with pytest.raises(InputError, match=r"'x1' has 288 distinct values.*at most 100"):
             gray_test(df, "time", "event", "x1")
 
     def test_rho(self):

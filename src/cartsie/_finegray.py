@@ -242,10 +242,33 @@ def _converged(obj: float, grad: np.ndarray, beta: np.ndarray, tol: float) -> bo
     return float(np.max(np.abs(grad) * np.maximum(np.abs(beta), 1.0))) < max(abs(obj), 1.0) * tol
 
 
+class SingularInformation(ValueError):
+    """The information matrix is singular; ``columns`` are the terms without information."""
+
+    def __init__(self, columns: list[int]):
+        super().__init__(f"singular information (columns {columns})")
+        self.columns = columns
+
+
+def check_information(data: FGData, hess: np.ndarray) -> None:
+    """Raise :class:`SingularInformation` when a term carries (almost) no information relative to
+    ``events x variance of the covariate``, or the information is rank deficient (checked at the
+    start, b = 0, where a singular information is structural rather than a drift to infinity)."""
+    ref = data.d.sum() * data.x.var(axis=0)
+    empty = np.flatnonzero(np.diag(hess) <= 1e-10 * ref)
+    if len(empty):
+        raise SingularInformation([int(j) for j in empty])
+    scale = np.sqrt(np.diag(hess))
+    if np.linalg.matrix_rank(hess / np.outer(scale, scale)) < len(scale):
+        raise SingularInformation([])
+
+
 def newton(data: FGData, beta: np.ndarray, tol: float, max_iter: int) -> tuple[np.ndarray, bool, int]:
     """Newton-Raphson with backtracking (halve the step until an Armijo decrease, at most 20 times)."""
     for it in range(max_iter + 1):
         obj, grad, hess, _ = gradient_hessian(data, beta)
+        if it == 0:
+            check_information(data, hess)
         if not np.all(np.isfinite(grad)) or not np.isfinite(obj):
             return beta, False, it
         if _converged(obj, grad, beta, tol):

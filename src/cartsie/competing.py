@@ -394,7 +394,16 @@ def fine_gray(
     data = competing_data(df, time, event, func, cause, censor_code, extra=covariates)
     design, x = _design_matrix(data, covariates, reference, func)
     prepared = _finegray.prepare(data.time, data.status, x)
-    fit = _finegray.fit(prepared, tol, max_iter)
+    try:
+        fit = _finegray.fit(prepared, tol, max_iter)
+    except _finegray.SingularInformation as err:
+        which = [design.terms[j] for j in err.columns] or list(design.terms)
+        raise InputError(
+            f"{func}(): the pseudo-likelihood carries no information on {', '.join(map(repr, which))}: "
+            "the term does not vary within the risk sets at the event times of the cause (for "
+            "example it is nonzero only for patients censored before the first event), or the terms "
+            "are collinear there. crr fails on these data too; remove or regroup the term."
+        ) from None
     if not fit.converged:
         warnings.warn(
             f"{func}(): Newton-Raphson stopped after {fit.iterations} iterations without meeting the "
