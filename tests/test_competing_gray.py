@@ -100,6 +100,11 @@ def test_stratum_with_one_group_only_adds_nothing():
     res = gray_test(both, "time", "event", "ht_high", strata="s")
     assert res.statistic == pytest.approx(base.statistic, rel=1e-12)
     assert "stratified by s" in res.method
+    # a stratum with no event at all (only censored rows, both groups)
+    quiet = pd.DataFrame({"time": [1.0, 2.0], "event": [0, 0], "ht_high": [0, 1]})
+    both = pd.concat([df.assign(s="main"), quiet.assign(s="quiet")], ignore_index=True)
+    res = gray_test(both, "time", "event", "ht_high", strata="s")
+    assert res.statistic == pytest.approx(base.statistic, rel=1e-12)
 
 
 class TestBadInput:

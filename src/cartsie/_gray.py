@@ -64,6 +64,8 @@ def stratum_score(t: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int, rho: flo
     """
     at_risk, d1, d2 = _counts(t, m, g, ng)
     keep = (d1 + d2).sum(axis=1) > 0  # times with an event (censorings change nothing else)
+    if not keep.any():  # a stratum without events adds nothing
+        return np.zeros(ng - 1), np.zeros((ng - 1, ng - 1))
     at_risk, d1, d2 = at_risk[keep], d1[keep], d2[keep]
     risk = at_risk > 0
     safe_y = np.where(risk, at_risk, 1.0)

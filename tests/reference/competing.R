@@ -75,7 +75,13 @@ nrm <- data.frame(time = round(tt, 1), risk = unname(grp),
 heavy_zz <- rbind(heavy[, c("time", "event", "grp3")],
                   data.frame(time = rep(0.001, 4), event = 0, grp3 = "zz"))
 
-datasets <- list(ties = ties, heavy = heavy, light = light, spm = spm, nrm = nrm, heavy_zz = heavy_zz)
+# no censoring at all (G = 1, no censoring term in crr's variance); ends with an event
+nocens <- light[light$event != 9, ]
+nocens <- nocens[order(nocens$time), ]
+nocens$event[nrow(nocens)] <- 1
+
+datasets <- list(ties = ties, heavy = heavy, light = light, spm = spm, nrm = nrm, heavy_zz = heavy_zz,
+                 nocens = nocens)
 
 # ---------------------------------------------------------------- cuminc
 loglog_ci <- function(est, var, level = 0.95) {
@@ -120,6 +126,7 @@ cuminc_cases <- list(
   cuminc_case("heavy", group = "grp3", times = c(1, 3, 6, 11.5)),
   cuminc_case("heavy_zz", group = "grp3", times = c(0.001, 1)),
   cuminc_case("light", group = "grp3", cencode = 9, times = c(0.5, 1, 2, 4)),
+  cuminc_case("nocens", group = "x3", times = c(0.5, 1, 2, 4)),
   cuminc_case("spm", group = "ht_high", times = c(6, 12, 24, 36)),
   cuminc_case("spm", group = "ht_high", strata = "centre", times = c(24)),
   cuminc_case("spm", group = "risk3", times = c(12, 24)),
@@ -198,6 +205,7 @@ crr_cases <- list(
   crr_case("heavy", "x1", failcode = 2),
   crr_case("light", c("x1", "x3", "grp3"), cencode = 9),
   crr_case("light", "x3", failcode = 3, cencode = 9),
+  crr_case("nocens", c("x1", "grp3"), wald = c("grp3q", "grp3r")),
   crr_case("spm", "ht_high", profiles = data.frame(ht_high = c(0, 1))),
   crr_case("spm", c("ht_high", "age")),
   crr_case("spm3", "ht_high"),
