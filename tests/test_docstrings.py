@@ -5,7 +5,7 @@ import importlib
 
 import pytest
 
-MODULES = ["cartsie.units", "cartsie.scores", "cartsie.toxicity", "cartsie.survival"]
+MODULES = ["cartsie.units", "cartsie.scores", "cartsie.toxicity", "cartsie.survival", "cartsie.competing"]
 
 
 @pytest.mark.parametrize("name", MODULES)
