@@ -1,0 +1,264 @@
+"""Every quantity the CART-SIE paper reports, computed from a cohort with cartsie's own functions.
+
+:func:`estimates` returns one row per published quantity, keyed by the same ``id`` as the paper's
+published-estimates table, so that the comparison report (:mod:`cartsie.report`) and the calibration of
+the synthetic cohort can set each published number beside the reproduced one. This module never reads
+the published numbers.
+
+Populations (CART-SIE): "HT" = LBCL patients with an evaluable HT score (389 in the paper); "simpleHT"
+= LBCL patients with an evaluable simpleHT (560), also the paper's "global" cohort for rates, response
+and survival; "LBCL" = infused LBCL patients (628). Percentages are in percent, times in months (days /
+30.4375), one-year estimates at 12 months, two-year at 24.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from cartsie.competing import cumulative_incidence, fine_gray
+from cartsie.survival import kaplan_meier, logrank, median_followup
+
+COLUMNS = ("id", "value", "ci_low", "ci_high", "p", "n", "note")
+GROUPS = {"ht": ("ht", "ht_high"), "simpleht": ("simple_ht", "simple_ht_high")}
+
+
+def _row(id_: str, value, ci=(np.nan, np.nan), p=np.nan, n=np.nan, note: str = "") -> dict:
+    return {
+        "id": id_,
+        "value": float(value) if value is not None else np.nan,
+        "ci_low": float(ci[0]),
+        "ci_high": float(ci[1]),
+        "p": float(p),
+        "n": float(n),
+        "note": note,
+    }
+
+
+def _percent(flag: pd.Series) -> tuple[float, int]:
+    known = flag.dropna()
+    return (100.0 * float((known == 1).mean()) if len(known) else np.nan), len(known)
+
+
+def flow_estimates(cohort) -> list[dict]:
+    """Patient-flow counts (Results; Supplementary Figure 1)."""
+    n = dict(zip(cohort.flow["step"], cohort.flow["n"], strict=True))
+    rows = [
+        _row("flow.enrolled", n["enrolled"]),
+        _row("flow.infused", n["infused"]),
+        _row("flow.lbcl", n["LBCL"]),
+        _row("flow.simpleht", n["simpleHT evaluable"]),
+        _row("flow.ht", n["HT evaluable"]),
+        _row("flow.ht_missing", n["LBCL"] - n["HT evaluable"]),
+    ]
+    return rows
+
+
+def _group_rates(pop: pd.DataFrame, flag: str, group: str, prefix: str) -> list[dict]:
+    rows = []
+    for level, name in ((0, "low"), (1, "high")):
+        pct, n = _percent(pop.loc[pop[group] == level, flag])
+        rows.append(_row(f"{prefix}.{name}", pct, n=n))
+    return rows
+
+
+def toxicity_rates(cohort) -> list[dict]:
+    """Rates of late ICAHT, severe cytopenias, CRS and ICANS (Results)."""
+    glob = cohort.population("simple_ht")
+    ht = cohort.population("ht")
+    late_any, n_late = _percent(glob["late_icaht"])
+    cases = glob[glob["late_icaht"] == 1]
+    share, n_cases = _percent(cases["late_icaht_severe"])
+    rows = [
+        _row("tox.late_icaht_any.rate", late_any, n=n_late),
+        _row("tox.late_icaht_ge3.share", share, n=n_cases, note="share of late-ICAHT cases with grade >= 3"),
+    ]
+    for id_, col in (
+        ("tox.severe_thrombocytopenia.rate", "severe_thrombocytopenia"),
+        ("tox.severe_anemia.rate", "severe_anemia"),
+        ("tox.crs_any.rate", "crs_any"),
+        ("tox.crs_ge3.rate", "crs_severe"),
+        ("tox.icans_any.rate", "icans_any"),
+        ("tox.icans_ge3.rate", "icans_severe"),
+    ):
+        pct, n = _percent(glob[col])
+        rows.append(_row(id_, pct, n=n))
+    rows += _group_rates(ht, "early_icaht", "ht_high", "tox.early_icaht.ht")
+    rows += _group_rates(ht, "severe_thrombocytopenia", "ht_high", "tox.severe_thrombo.ht")
+    rows += _group_rates(ht, "crs_any", "ht_high", "tox.crs_any.ht")
+    rows += _group_rates(
+        cohort.population("simple_ht"), "late_icaht_severe", "simple_ht_high", "tox.late_icaht_ge3.simpleht"
+    )
+    return rows
+
+
+def response_rates(cohort) -> list[dict]:
+    """ORR and CRR at day 90, overall and by group (Results; Supplementary Table 3)."""
+    glob = cohort.population("simple_ht")
+    rows = []
+    for name, col in (("orr", "orr_day90"), ("crr", "crr_day90")):
+        pct, n = _percent(glob[col])
+        rows.append(_row(f"resp.{name}.global", pct, n=n))
+        for key, (pop, group) in GROUPS.items():
+            rows += _group_rates(cohort.population(pop), col, group, f"resp.{name}90.{key}")
+    return rows
+
+
+def _km_at(pop: pd.DataFrame, endpoint: str, group: str | None, at: float) -> pd.DataFrame:
+    km = kaplan_meier(pop, f"{endpoint}_months", f"{endpoint}_event", group=group)
+    return km.at([at]).set_index("group")
+
+
+def survival_estimates(cohort) -> list[dict]:
+    """Follow-up, one-year OS/PFS/DOR, medians, and log-rank tests by HT and simpleHT (Figure 1)."""
+    glob = cohort.population("simple_ht")
+    fu = median_followup(glob, "os_months", "os_event")
+    rows = [_row("surv.followup.median", fu.median, (fu.ci_lower, fu.ci_upper), n=len(glob))]
+    for endpoint in ("os", "pfs", "dor"):
+        pop = glob[glob[f"{endpoint}_months"].notna()]
+        km = kaplan_meier(pop, f"{endpoint}_months", f"{endpoint}_event")
+        at = km.at([12.0]).iloc[0]
+        rows.append(
+            _row(
+                f"surv.{endpoint}.1y.global",
+                100 * at["survival"],
+                (100 * at["ci_lower"], 100 * at["ci_upper"]),
+                n=km.n,
+            )
+        )
+        med = km.median().iloc[0]
+        rows.append(
+            _row(
+                f"surv.{endpoint}.median.global",
+                med["median"],
+                (med["ci_lower"], med["ci_upper"]),
+                n=km.n,
+                note="" if np.isfinite(med["median"]) else "not reached",
+            )
+        )
+    for key, (pop_name, group) in GROUPS.items():
+        pop = cohort.population(pop_name)
+        pop = pop.assign(_group=pop[group].map({0: "low", 1: "high"}))
+        for endpoint in ("os", "pfs"):
+            at = _km_at(pop, endpoint, "_group", 12.0)
+            for level in ("low", "high"):
+                r = at.loc[level]
+                rows.append(
+                    _row(
+                        f"surv.{endpoint}.1y.{key}.{level}",
+                        100 * r["survival"],
+                        (100 * r["ci_lower"], 100 * r["ci_upper"]),
+                        n=int((pop["_group"] == level).sum()),
+                    )
+                )
+            test = logrank(pop, f"{endpoint}_months", f"{endpoint}_event", "_group")
+            rows.append(
+                _row(
+                    f"surv.{endpoint}.logrank.{key}",
+                    np.nan,
+                    p=test.p_value,
+                    n=test.n,
+                    note=f"chi-square {test.statistic:.2f}",
+                )
+            )
+    return rows
+
+
+def _cif_at(pop: pd.DataFrame, time: str, event: str, at: float, group: str | None = None) -> pd.DataFrame:
+    ci = cumulative_incidence(pop, time, event, group=group)
+    return ci.at([at], cause=1).set_index("group")
+
+
+def nrm_estimates(cohort) -> list[dict]:
+    """Non-relapse mortality: one-year cumulative incidence (progression competing), deaths, causes."""
+    ht = cohort.population("ht")
+    rows = []
+    overall = _cif_at(ht, "nrm_months", "nrm_event", 12.0).iloc[0]
+    rows.append(
+        _row(
+            "nrm.1y.global",
+            100 * overall["estimate"],
+            (100 * overall["ci_lower"], 100 * overall["ci_upper"]),
+            n=len(ht),
+        )
+    )
+    for key, (pop_name, group) in GROUPS.items():
+        pop = cohort.population(pop_name)
+        pop = pop.assign(_group=pop[group].map({0: "low", 1: "high"}))
+        by = _cif_at(pop, "nrm_months", "nrm_event", 12.0, "_group")
+        for level in ("low", "high"):
+            r = by.loc[level]
+            rows.append(
+                _row(
+                    f"nrm.1y.{key}.{level}",
+                    100 * r["estimate"],
+                    (100 * r["ci_lower"], 100 * r["ci_upper"]),
+                    n=int((pop["_group"] == level).sum()),
+                )
+            )
+    nrm_deaths = ht["nrm_event"] == 1
+    infection = nrm_deaths & (ht.get("death_cause") == "infection")
+    rows.append(_row("nrm.deaths", int(nrm_deaths.sum()), n=len(ht)))
+    rows.append(_row("nrm.deaths_infection", int(infection.sum()), n=int(nrm_deaths.sum())))
+    rows.append(
+        _row(
+            "nrm.infectious_mortality.ht",
+            100 * float(infection.mean()),
+            n=len(ht),
+            note="infection deaths without prior progression, both HT groups",
+        )
+    )
+    return rows
+
+
+def spm_estimates(cohort) -> list[dict]:
+    """Second primary malignancies: counts, timing, two-year incidence and univariable Fine-Gray models."""
+    ht = cohort.population("ht")
+    spm = ht["spm_event"] == 1
+    myeloid = ht["spm_myeloid_event"] == 1
+    rows = [
+        _row("spm.n", int(spm.sum()), n=len(ht)),
+        _row("spm.rate", 100 * float(spm.mean()), n=len(ht)),
+        _row("spm.myeloid.n", int(myeloid.sum()), n=int(spm.sum())),
+    ]
+    t = ht.loc[spm, "spm_months"]
+    rows.append(_row("spm.time_to_dx.median", t.median(), (t.min(), t.max()), n=len(t), note="range"))
+    age = ht.loc[spm, "age"] if "age" in ht.columns else pd.Series(dtype=float)
+    rows.append(_row("spm.age.median", age.median(), (age.min(), age.max()), n=len(age), note="range"))
+    for id_, event in (("spm.cif.2y", "spm_event"), ("spm.myeloid.cif.2y", "spm_myeloid_event")):
+        r = _cif_at(ht, "spm_months", event, 24.0).iloc[0]
+        rows.append(_row(id_, 100 * r["estimate"], (100 * r["ci_lower"], 100 * r["ci_upper"]), n=len(ht)))
+    models = (
+        ("spm.fg.ht", "spm_event", "ht_high"),
+        ("spm.fg.age", "spm_event", "age"),
+        ("spm.fg.stage", "spm_event", "stage_advanced"),
+        ("spm.fg.bm_involvement", "spm_event", "bone_marrow_involvement"),
+        ("spm.fg.severe_thrombo", "spm_event", "severe_thrombocytopenia"),
+        ("spm.myeloid.fg.ht", "spm_myeloid_event", "ht_high"),
+    )
+    for id_, event, covariate in models:
+        if covariate not in ht.columns:
+            continue
+        data = ht[["spm_months", event, covariate]].astype(float)
+        fit = fine_gray(data, "spm_months", event, [covariate])
+        s = fit.summary.iloc[0]
+        rows.append(_row(id_, s["shr"], (s["ci_lower"], s["ci_upper"]), p=s["p"], n=fit.n))
+    return rows
+
+
+SECTIONS: tuple[Callable, ...] = (
+    flow_estimates,
+    toxicity_rates,
+    response_rates,
+    survival_estimates,
+    nrm_estimates,
+    spm_estimates,
+)
+
+
+def estimates(cohort) -> pd.DataFrame:
+    """All reproduced quantities of the paper: columns id, value, ci_low, ci_high, p, n, note."""
+    rows = [row for section in SECTIONS for row in section(cohort)]
+    return pd.DataFrame(rows, columns=list(COLUMNS))

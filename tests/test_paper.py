@@ -1,0 +1,73 @@
+"""paper.estimates computes each published quantity with the same call a statistician would write."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cartsie import cohort, paper
+from cartsie._io import example_path
+from cartsie.competing import cumulative_incidence
+from cartsie.survival import kaplan_meier, logrank
+
+
+@pytest.fixture(scope="module")
+def example():
+    return cohort.load(example_path("example_patients.csv"), example_path("example_labs.csv"))
+
+
+@pytest.fixture(scope="module")
+def est(example):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a dozen patients: the Fine-Gray fits warn of separation
+        return paper.estimates(example).set_index("id")
+
+
+def test_ids_are_unique_and_named_like_the_paper(est):
+    assert est.index.is_unique
+    assert {"flow.ht", "surv.os.1y.ht.low", "nrm.1y.global", "spm.fg.ht"} <= set(est.index)
+
+
+def test_flow_counts(est):
+    assert est.loc[
+        ["flow.enrolled", "flow.infused", "flow.lbcl", "flow.simpleht", "flow.ht"], "value"
+    ].tolist() == [12, 11, 10, 10, 9]
+    assert est.loc["flow.ht_missing", "value"] == 1
+
+
+def test_rates_are_percentages_of_the_known(example, est):
+    glob = example.population("simple_ht")
+    crs = glob["crs_any"].dropna()
+    assert est.loc["tox.crs_any.rate", "value"] == pytest.approx(100 * crs.mean())
+    assert est.loc["tox.crs_any.rate", "n"] == len(crs)
+    ht = example.population("ht")
+    high = ht.loc[ht["ht_high"] == 1, "early_icaht"]
+    assert est.loc["tox.early_icaht.ht.high", "value"] == pytest.approx(100 * high.mean())
+
+
+def test_one_year_survival_and_logrank_by_group(example, est):
+    pop = example.population("simple_ht")
+    km = kaplan_meier(pop, "os_months", "os_event", group="simple_ht_group").at([12.0]).set_index("group")
+    assert est.loc["surv.os.1y.simpleht.high", "value"] == pytest.approx(100 * km.loc["high", "survival"])
+    assert est.loc["surv.os.1y.simpleht.high", "ci_low"] == pytest.approx(100 * km.loc["high", "ci_lower"])
+    p = logrank(pop, "os_months", "os_event", "simple_ht_group").p_value
+    assert est.loc["surv.os.logrank.simpleht", "p"] == pytest.approx(p)
+
+
+def test_nrm_cumulative_incidence(example, est):
+    ht = example.population("ht")
+    at = cumulative_incidence(ht, "nrm_months", "nrm_event").at([12.0], cause=1).iloc[0]
+    assert est.loc["nrm.1y.global", "value"] == pytest.approx(100 * at["estimate"])
+    assert est.loc["nrm.deaths", "value"] == int((ht["nrm_event"] == 1).sum()) == 1
+
+
+def test_spm_counts_and_timing(example, est):
+    ht = example.population("ht")
+    assert est.loc["spm.n", "value"] == 1 and est.loc["spm.myeloid.n", "value"] == 1
+    t = ht.loc[ht["spm_event"] == 1, "spm_months"].iloc[0]
+    assert est.loc["spm.time_to_dx.median", ["value", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [t, t, t]
+    )
+    assert np.isfinite(est.loc["spm.fg.ht", "value"])
+    assert isinstance(est, pd.DataFrame)
