@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from cartsie.competing import cumulative_incidence, fine_gray
 from cartsie.survival import kaplan_meier, logrank, median_followup
@@ -37,9 +38,15 @@ def _row(id_: str, value, ci=(np.nan, np.nan), p=np.nan, n=np.nan, note: str = "
     }
 
 
-def _percent(flag: pd.Series) -> tuple[float, int]:
+def _percent(flag: pd.Series) -> tuple[float, int, tuple[float, float]]:
+    """Percentage of 1s among the known values, n known, and the exact (Clopper-Pearson) 95% CI in
+    percent, as R's ``binom.test``."""
     known = flag.dropna()
-    return (100.0 * float((known == 1).mean()) if len(known) else np.nan), len(known)
+    if not len(known):
+        return np.nan, 0, (np.nan, np.nan)
+    k = int((known == 1).sum())
+    ci = stats.binomtest(k, len(known)).proportion_ci(confidence_level=0.95, method="exact")
+    return 100.0 * k / len(known), len(known), (100.0 * ci.low, 100.0 * ci.high)
 
 
 def flow_estimates(cohort) -> list[dict]:
@@ -59,8 +66,8 @@ def flow_estimates(cohort) -> list[dict]:
 def _group_rates(pop: pd.DataFrame, flag: str, group: str, prefix: str) -> list[dict]:
     rows = []
     for level, name in ((0, "low"), (1, "high")):
-        pct, n = _percent(pop.loc[pop[group] == level, flag])
-        rows.append(_row(f"{prefix}.{name}", pct, n=n))
+        pct, n, ci = _percent(pop.loc[pop[group] == level, flag])
+        rows.append(_row(f"{prefix}.{name}", pct, ci, n=n))
     return rows
 
 
@@ -68,12 +75,18 @@ def toxicity_rates(cohort) -> list[dict]:
     """Rates of late ICAHT, severe cytopenias, CRS and ICANS (Results)."""
     glob = cohort.population("simple_ht")
     ht = cohort.population("ht")
-    late_any, n_late = _percent(glob["late_icaht"])
+    late_any, n_late, ci_late = _percent(glob["late_icaht"])
     cases = glob[glob["late_icaht"] == 1]
-    share, n_cases = _percent(cases["late_icaht_severe"])
+    share, n_cases, ci_share = _percent(cases["late_icaht_severe"])
     rows = [
-        _row("tox.late_icaht_any.rate", late_any, n=n_late),
-        _row("tox.late_icaht_ge3.share", share, n=n_cases, note="share of late-ICAHT cases with grade >= 3"),
+        _row("tox.late_icaht_any.rate", late_any, ci_late, n=n_late),
+        _row(
+            "tox.late_icaht_ge3.share",
+            share,
+            ci_share,
+            n=n_cases,
+            note="share of late-ICAHT cases with grade >= 3",
+        ),
     ]
     for id_, col in (
         ("tox.severe_thrombocytopenia.rate", "severe_thrombocytopenia"),
@@ -83,8 +96,8 @@ def toxicity_rates(cohort) -> list[dict]:
         ("tox.icans_any.rate", "icans_any"),
         ("tox.icans_ge3.rate", "icans_severe"),
     ):
-        pct, n = _percent(glob[col])
-        rows.append(_row(id_, pct, n=n))
+        pct, n, ci = _percent(glob[col])
+        rows.append(_row(id_, pct, ci, n=n))
     rows += _group_rates(ht, "early_icaht", "ht_high", "tox.early_icaht.ht")
     rows += _group_rates(ht, "severe_thrombocytopenia", "ht_high", "tox.severe_thrombo.ht")
     rows += _group_rates(ht, "crs_any", "ht_high", "tox.crs_any.ht")
@@ -99,8 +112,8 @@ def response_rates(cohort) -> list[dict]:
     glob = cohort.population("simple_ht")
     rows = []
     for name, col in (("orr", "orr_day90"), ("crr", "crr_day90")):
-        pct, n = _percent(glob[col])
-        rows.append(_row(f"resp.{name}.global", pct, n=n))
+        pct, n, ci = _percent(glob[col])
+        rows.append(_row(f"resp.{name}.global", pct, ci, n=n))
         for key, (pop, group) in GROUPS.items():
             rows += _group_rates(cohort.population(pop), col, group, f"resp.{name}90.{key}")
     return rows
@@ -202,11 +215,13 @@ def nrm_estimates(cohort) -> list[dict]:
     infection = nrm_deaths & (ht.get("death_cause") == "infection")
     rows.append(_row("nrm.deaths", int(nrm_deaths.sum()), n=len(ht)))
     rows.append(_row("nrm.deaths_infection", int(infection.sum()), n=int(nrm_deaths.sum())))
+    pct, n, ci = _percent(infection.astype(int))
     rows.append(
         _row(
             "nrm.infectious_mortality.ht",
-            100 * float(infection.mean()),
-            n=len(ht),
+            pct,
+            ci,
+            n=n,
             note="infection deaths without prior progression, both HT groups",
         )
     )
@@ -218,9 +233,10 @@ def spm_estimates(cohort) -> list[dict]:
     ht = cohort.population("ht")
     spm = ht["spm_event"] == 1
     myeloid = ht["spm_myeloid_event"] == 1
+    pct, n, ci = _percent(spm.astype(int))
     rows = [
         _row("spm.n", int(spm.sum()), n=len(ht)),
-        _row("spm.rate", 100 * float(spm.mean()), n=len(ht)),
+        _row("spm.rate", pct, ci, n=n),
         _row("spm.myeloid.n", int(myeloid.sum()), n=int(spm.sum())),
     ]
     t = ht.loc[spm, "spm_months"]
