@@ -1,0 +1,252 @@
+"""Fisher's exact test for r x c tables: exact enumeration and Monte Carlo (our own code).
+
+Under the null of independence and with both margins fixed, a table has the multiple
+hypergeometric probability
+
+    P(x) = prod_i r_i! prod_j c_j! / (n! prod_ij x_ij!).
+
+The two-sided p-value (R's ``fisher.test``) is the total probability of the tables that are no
+more probable than the observed one: ``sum P(y) over y with P(y) <= P(x) (1 + tol)``.
+
+Exact enumeration. Rows 1..r-2 are enumerated (every row split into column cells, vectorised over
+the partial tables), then for the last two rows the first c-2 cells of row r-1, leaving a 2 x 2
+block whose entry ``y`` (row r-1, column c-1) is hypergeometric given everything before. The
+hypergeometric probability is unimodal in ``y``, so the tables of that block with probability at or
+below the threshold form the two tails around the mode; a vectorised bisection finds the tail
+boundaries and the tails' masses come from the hypergeometric CDF. The work is therefore the number
+of partial tables, not the number of tables: an r x 2 table with three rows costs one pass over the
+values of one cell. Rows are taken smallest first and the table is transposed when that shortens
+the enumeration. The number of partial tables is capped (``max_states``); above it the caller falls
+back to Monte Carlo.
+
+Monte Carlo, as R's ``simulate.p.value = TRUE``: ``B`` random tables with the observed margins
+(sequential hypergeometric draws, cell by cell), statistic ``-sum log x_ij!`` and
+``p = (1 + #{sim <= obs / (1 + 64 eps)}) / (B + 1)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special, stats
+
+#: R's fisher.test for a 2 x 2 table: relErr = 1 + 1e-7 (relative, on the probability)
+LOG_TOL_2X2 = float(np.log1p(1e-7))
+#: FEXACT (R's fisher.test for larger tables): tol = 3.45254e-7, added to the log probability
+LOG_TOL_RXC = 3.45254e-7
+
+
+class TooManyTables(Exception):
+    """The exact enumeration would need more partial tables than allowed."""
+
+
+def _lfact(x):
+    return special.gammaln(np.asarray(x, dtype=float) + 1.0)
+
+
+def log_prob(table: np.ndarray) -> float:
+    """Log hypergeometric probability of ``table`` given its margins."""
+    t = np.asarray(table, dtype=float)
+    n = t.sum()
+    return float(_lfact(t.sum(axis=1)).sum() + _lfact(t.sum(axis=0)).sum() - _lfact(n) - _lfact(t).sum())
+
+
+def _expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ragged expansion: state index and value for every integer in [lo_s, hi_s] of each state."""
+    counts = np.maximum(hi - lo + 1, 0)
+    idx = np.repeat(np.arange(len(lo)), counts)
+    starts = np.cumsum(counts) - counts
+    value = lo[idx] + (np.arange(idx.size) - starts[idx])
+    return idx, value
+
+
+def _check_size(size: int, max_states: int) -> None:
+    if size > max_states:
+        raise TooManyTables(size)
+
+
+def _fill_row(cols: np.ndarray, w: np.ndarray, row_total: int, ncell: int, max_states: int):
+    """Enumerate the first ``ncell`` cells of a row of total ``row_total`` for every state.
+
+    ``cols`` (states x c) holds the remaining column totals, ``w`` the accumulated ``-sum log x!``.
+    Returns the expanded states, the remaining row total per state and the cells' contribution.
+    When ``ncell == c`` the last cell is forced (row total left), checked against its column.
+    """
+    c = cols.shape[1]
+    rem = np.full(len(w), row_total, dtype=np.int64)
+    free = min(ncell, c - 1)
+    for j in range(free):
+        after = cols[:, j + 1 :].sum(axis=1)
+        lo = np.maximum(0, rem - after)
+        hi = np.minimum(cols[:, j], rem)
+        _check_size(int(np.maximum(hi - lo + 1, 0).sum()), max_states)
+        idx, v = _expand(lo, hi)
+        cols, w, rem = cols[idx].copy(), w[idx] - _lfact(v), rem[idx] - v
+        cols[:, j] -= v
+    if ncell == c:  # the last cell takes what is left of the row
+        ok = rem <= cols[:, c - 1]
+        cols, w, rem = cols[ok], w[ok], rem[ok]
+        w = w - _lfact(rem)
+        cols[:, c - 1] -= rem
+        rem = np.zeros_like(rem)
+    return cols, w, rem
+
+
+def _hyper_logpmf(y, good, bad, draws):
+    return (
+        special.gammaln(good + 1.0)
+        - special.gammaln(y + 1.0)
+        - special.gammaln(good - y + 1.0)
+        + special.gammaln(bad + 1.0)
+        - special.gammaln(draws - y + 1.0)
+        - special.gammaln(bad - draws + y + 1.0)
+        - special.gammaln(good + bad + 1.0)
+        + special.gammaln(draws + 1.0)
+        + special.gammaln(good + bad - draws + 1.0)
+    )
+
+
+def _bisect(lo, hi, good, bad, draws, t, rising: bool):
+    """On [lo, hi] where the pmf is monotone (rising or falling), the boundary of {pmf <= t}:
+    the largest y with pmf(y) <= t when rising, the smallest when falling (lo - 1 / hi + 1 if none)."""
+    lo = lo.astype(float)
+    hi = hi.astype(float)
+    if rising:
+        a, b = lo - 1, hi  # invariant: pmf(a) <= t (a may be lo - 1), pmf(b + 1) > t
+        while np.any(b > a):
+            mid = np.ceil((a + b) / 2)
+            ok = _hyper_logpmf(np.clip(mid, lo, hi), good, bad, draws) <= t
+            a = np.where((b > a) & ok, mid, a)
+            b = np.where((b > a) & ~ok, mid - 1, b)
+        return a
+    a, b = lo, hi + 1  # invariant: pmf(a - 1) > t, pmf(b) <= t (b may be hi + 1)
+    while np.any(b > a):
+        mid = np.floor((a + b) / 2)
+        ok = _hyper_logpmf(np.clip(mid, lo, hi), good, bad, draws) <= t
+        b = np.where((b > a) & ok, mid, b)
+        a = np.where((b > a) & ~ok, mid + 1, a)
+    return b
+
+
+def hypergeom_tail_mass(good, bad, draws, t) -> np.ndarray:
+    """Mass of {y : log pmf(y) <= t} for y ~ Hypergeometric(good, bad, draws), vectorised."""
+    good, bad, draws, t = (np.asarray(a, dtype=float) for a in (good, bad, draws, t))
+    lo = np.maximum(0, draws - bad)
+    hi = np.minimum(good, draws)
+    mode = np.floor((draws + 1) * (good + 1) / (good + bad + 2))
+    mode = np.clip(mode, lo, hi)
+    everything = _hyper_logpmf(mode, good, bad, draws) <= t
+    left = _bisect(lo, mode - 1, good, bad, draws, t, rising=True)
+    right = _bisect(mode + 1, hi, good, bad, draws, t, rising=False)
+    mass = np.where(everything, 1.0, 0.0)
+    has_left = ~everything & (left >= lo)
+    has_right = ~everything & (right <= hi)
+    m = good + bad
+    mass[has_left] += stats.hypergeom.cdf(left[has_left], m[has_left], good[has_left], draws[has_left])
+    mass[has_right] += stats.hypergeom.sf(
+        right[has_right] - 1, m[has_right], good[has_right], draws[has_right]
+    )
+    return np.minimum(mass, 1.0)
+
+
+def _sum_tails(log_mass, u, v, a, threshold, settled: float, chunk: int = 4096) -> float:
+    """``settled + sum exp(log_mass) * tail`` over the partial tables, largest masses first,
+    stopping once the mass left (an upper bound of what it could add) is below 1e-15 of the sum."""
+    order = np.argsort(-log_mass, kind="stable")
+    mass = np.exp(log_mass[order])
+    left_after = np.cumsum(mass[::-1])[::-1]  # mass of this partial table and all after it
+    total = settled
+    for start in range(0, len(order), chunk):
+        sel = order[start : start + chunk]
+        tail = hypergeom_tail_mass(u[sel], v[sel], a[sel], threshold - log_mass[sel])
+        total += float(np.sum(mass[start : start + chunk] * tail))
+        end = start + chunk
+        if end < len(order) and left_after[end] <= 1e-15 * total:
+            break
+    return total
+
+
+def _even_split(total: np.ndarray, parts: int) -> np.ndarray:
+    """max of -sum log x_k! over splits of ``total`` into ``parts`` non-negative integers."""
+    q, rmd = np.divmod(np.asarray(total, dtype=np.int64), parts)
+    return -(rmd * _lfact(q + 1) + (parts - rmd) * _lfact(q))
+
+
+def _max_completion(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Upper bound of -sum log x! over the completions with row totals ``rows`` and remaining
+    column totals ``cols`` (states x c): each row (or each column) split evenly on its own."""
+    by_rows = float(_even_split(rows, cols.shape[1]).sum())
+    by_cols = _even_split(cols, len(rows)).sum(axis=1)
+    return np.minimum(by_rows, by_cols)
+
+
+def _orient(table: np.ndarray) -> np.ndarray:
+    """Rows ascending by total, the table transposed if that makes the enumeration shorter."""
+
+    def cost(t: np.ndarray) -> float:
+        r = np.sort(t.sum(axis=1))
+        c = t.shape[1]
+        outer = sum((c - 1) * np.log1p(ri) for ri in r[:-2])
+        return outer + (c - 2) * np.log1p(r[-2])
+
+    best = min((table, table.T), key=cost)
+    return best[np.argsort(best.sum(axis=1), kind="stable")]
+
+
+def exact_p(table: np.ndarray, log_tol: float, max_states: int = 2_000_000) -> float:
+    """Two-sided exact p-value of an r x c table (no zero margins, r, c >= 2) by enumeration.
+
+    Raises :class:`TooManyTables` when more than ``max_states`` partial tables would be needed.
+    """
+    t = _orient(np.asarray(table, dtype=np.int64))
+    r, c = t.shape
+    rows = t.sum(axis=1)
+    const = float(_lfact(rows).sum() + _lfact(t.sum(axis=0)).sum() - _lfact(t.sum()))
+    threshold = log_prob(t) + log_tol
+    cols = t.sum(axis=0)[None, :].astype(np.int64)
+    w = np.zeros(1)
+    settled = 0.0  # mass of the partial tables whose completions are all counted
+    for i in range(r - 2):
+        cols, w, _ = _fill_row(cols, w, int(rows[i]), c, max_states)
+        done = const + w + _max_completion(rows[i + 1 :], cols) <= threshold
+        if done.any():
+            rest = _lfact(rows[i + 1 :].sum()) - _lfact(rows[i + 1 :]).sum() - _lfact(cols[done]).sum(axis=1)
+            settled += float(np.sum(np.exp(const + w[done] + rest)))
+            cols, w = cols[~done], w[~done]
+    # row r-1: its first c-2 cells; the 2 x 2 block left is hypergeometric in its corner cell
+    cols, w, rem = _fill_row(cols, w, int(rows[r - 2]), c - 2, max_states)
+    w = w - _lfact(cols[:, : c - 2]).sum(axis=1)  # row r outside the block: what its columns leave
+    u, v = cols[:, c - 2].astype(float), cols[:, c - 1].astype(float)
+    a = rem.astype(float)
+    # cells of the 2 x 2 block: -sum log x! = log pmf(y) + log C(u + v, a) - log u! - log v!
+    block_const = special.gammaln(u + v + 1) - _lfact(a) - _lfact(u + v - a) - _lfact(u) - _lfact(v)
+    log_mass = const + w + block_const  # log P(partial table), summed over the block
+    return float(min(1.0, _sum_tails(log_mass, u, v, a, threshold, settled)))
+
+
+def _random_tables(rows: np.ndarray, cols: np.ndarray, n_draws: int, rng: np.random.Generator):
+    """``-sum log x!`` of ``n_draws`` random tables with margins ``rows``, ``cols``."""
+    r, c = len(rows), len(cols)
+    remaining = np.tile(cols.astype(np.int64), (n_draws, 1))
+    stat = np.zeros(n_draws)
+    for i in range(r):
+        left = np.full(n_draws, int(rows[i]), dtype=np.int64)
+        for j in range(c):
+            if i == r - 1 or j == c - 1:
+                x = (remaining[:, j] if i == r - 1 else left).copy()
+            else:
+                bad = remaining[:, j + 1 :].sum(axis=1)
+                x = rng.hypergeometric(remaining[:, j], bad, left)
+            remaining[:, j] -= x
+            left = left - x
+            stat -= _lfact(x)
+    return stat
+
+
+def simulated_p(table: np.ndarray, n_draws: int, seed: int) -> float:
+    """Monte Carlo p-value as R's ``fisher.test(simulate.p.value = TRUE, B = n_draws)``."""
+    t = np.asarray(table, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    sims = _random_tables(t.sum(axis=1), t.sum(axis=0), n_draws, rng)
+    observed = -float(_lfact(t).sum())
+    almost_one = 1 + 64 * np.finfo(float).eps
+    return float((1 + np.sum(sims <= observed / almost_one)) / (n_draws + 1))

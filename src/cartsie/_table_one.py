@@ -1,0 +1,377 @@
+"""Construction and rendering of :func:`cartsie.descriptive.table_one` (see its docstring)."""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cartsie._checks import describe_rows, numeric, require_columns
+from cartsie.errors import InputError
+
+TESTS = {"categorical": ("fisher", "chisq", "none"), "continuous": ("kruskal", "none")}
+DEFAULT_TEST = {"categorical": "fisher", "continuous": "kruskal"}
+RESERVED = ("variable", "level", "total", "p", "test")
+
+
+@dataclass(frozen=True)
+class TableOne:
+    """The result of :func:`cartsie.descriptive.table_one`.
+
+    ``summary`` is tidy: one row per (variable, level) with the printed cell of each group and of
+    the total, the p-value at full precision and the test used (both repeated on every row of a
+    variable). ``stats`` holds the numbers behind the cells, one row per (variable, level, group).
+    """
+
+    summary: pd.DataFrame
+    stats: pd.DataFrame
+    n: pd.Series
+    group: str
+    groups: tuple
+    labels: Mapping[str, str] = field(default_factory=dict)
+    n_missing_group: int = 0
+
+    def _columns(self) -> list[str]:
+        return [str(g) for g in self.groups] + (["total"] if "total" in self.summary.columns else [])
+
+    def _rows(self, p_format: Callable[[float], str]) -> list[tuple[str, list[str], str, bool]]:
+        """(label, cells, p, indented) rows as displayed: a variable showing one row (continuous, or
+        one level) takes the variable's line; several levels go under a header line."""
+        out = []
+        cols = self._columns()
+        for var, block in self.summary.groupby("variable", sort=False):
+            label = self.labels.get(var, var)
+            p = p_format(block["p"].iloc[0])
+            is_missing = block["level"].map(lambda x: isinstance(x, str) and x == "missing").to_numpy()
+            main, rest = block[~is_missing], block[is_missing]
+            if len(main) == 1:
+                row = main.iloc[0]
+                level = row["level"]
+                name = label if level is None or _is_true(level) else f"{label} ({level})"
+                out.append((name, [row[c] for c in cols], p, False))
+            else:
+                out.append((label, [""] * len(cols), p, False))
+                rest = pd.concat([main, rest])
+            for _, row in rest.iterrows():
+                out.append((str(row["level"]), [row[c] for c in cols], "", True))
+        return out
+
+    def _header(self) -> list[str]:
+        heads = [f"{g} (N={self.n[str(g)]})" for g in self.groups]
+        if "total" in self.summary.columns:
+            heads.append(f"Total (N={self.n['total']})")
+        return ["Characteristic", *heads, "p"]
+
+    def to_markdown(self, p_format: Callable[[float], str] | None = None) -> str:
+        """A GitHub-flavoured markdown table (level rows prefixed with "- ", p via ``format_p``)."""
+        fmt = p_format or _default_p_format()
+        lines = [
+            _md_row(self._header()),
+            "|" + "|".join([" --- "] + [" ---: "] * (len(self._header()) - 1)) + "|",
+        ]
+        for name, cells, p, indented in self._rows(fmt):
+            lines.append(_md_row([("- " if indented else "") + name, *cells, p]))
+        return "\n".join(lines) + "\n"
+
+    def to_html(self, p_format: Callable[[float], str] | None = None, table_class: str = "table-one") -> str:
+        """An HTML ``<table>`` (escaped text; level rows indented)."""
+        fmt = p_format or _default_p_format()
+        esc = html.escape
+        head = "".join(f"<th>{esc(h)}</th>" for h in self._header())
+        body = []
+        for name, cells, p, indented in self._rows(fmt):
+            style = ' style="padding-left:1.5em"' if indented else ""
+            tds = "".join(f"<td>{esc(str(c))}</td>" for c in [*cells, p])
+            body.append(f"<tr><td{style}>{esc(name)}</td>{tds}</tr>")
+        return (
+            f'<table class="{esc(table_class)}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
+            + "\n".join(body)
+            + "\n</tbody>\n</table>\n"
+        )
+
+
+def _default_p_format():
+    from cartsie.descriptive import format_p
+
+    return format_p
+
+
+def _md_row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+
+
+def _is_true(level) -> bool:
+    return level is True or (isinstance(level, int | float | np.integer | np.floating) and level == 1)
+
+
+def _is_binary_numeric(s: pd.Series) -> bool:
+    values = pd.unique(s.dropna())
+    return pd.api.types.is_numeric_dtype(s) and len(values) > 0 and set(values.tolist()) <= {0, 1}
+
+
+def _kind(s: pd.Series, name: str, categorical: set, continuous: set) -> str:
+    if name in categorical:
+        return "categorical"
+    if name in continuous:
+        return "continuous"
+    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s) or _is_binary_numeric(s):
+        return "categorical"
+    return "continuous"
+
+
+def _levels_of(s: pd.Series) -> list:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return list(s.cat.categories)
+    values = pd.unique(s.dropna())
+    try:
+        return sorted(values.tolist())
+    except TypeError:
+        return sorted(values.tolist(), key=str)
+
+
+def _quartiles(x: np.ndarray) -> tuple[float, float, float]:
+    if x.size == 0:
+        return math.nan, math.nan, math.nan
+    q = np.percentile(x, [25, 50, 75], method="linear")  # R's quantile(type = 7)
+    return float(q[0]), float(q[1]), float(q[2])
+
+
+def _fmt_num(x: float, d: int) -> str:
+    return "-" if not np.isfinite(x) else f"{x:.{d}f}"
+
+
+def _median_cell(q1: float, med: float, q3: float, d: int) -> str:
+    if not np.isfinite(med):
+        return "-"
+    sep = " to " if min(q1, q3) < 0 else "-"
+    return f"{_fmt_num(med, d)} ({_fmt_num(q1, d)}{sep}{_fmt_num(q3, d)})"
+
+
+def _count_cell(k: int, denominator: int) -> str:
+    return f"{k} (-)" if denominator == 0 else f"{k} ({100 * k / denominator:.0f}%)"
+
+
+def _digits_for(x: np.ndarray, name: str, digits) -> int:
+    if isinstance(digits, Mapping):
+        digits = digits.get(name)
+    if digits is None:
+        return 0 if np.all(np.mod(x[np.isfinite(x)], 1) == 0) else 1
+    if not isinstance(digits, int) or digits < 0:
+        raise InputError(f"table_one(): digits must be a non-negative integer, got {digits!r}.")
+    return digits
+
+
+class _Builder:
+    """Accumulates the tidy rows and the numbers of one table."""
+
+    def __init__(self, data: pd.DataFrame, group: str, groups: list, total: bool, missing: str, run_test):
+        self.data, self.group, self.groups, self.total = data, group, groups, total
+        self.missing, self.run_test = missing, run_test
+        self.codes = pd.Categorical(data[group], categories=groups).codes
+        self.rows: list[dict] = []
+        self.stats: list[dict] = []
+        self.columns = [str(g) for g in groups] + (["total"] if total else [])
+
+    def _masks(self):
+        for k, g in enumerate(self.groups):
+            yield str(g), self.codes == k
+        if self.total:
+            yield "total", np.ones(len(self.codes), dtype=bool)
+
+    def _missing_row(self, var: str, isna: np.ndarray, p: float, test: str) -> None:
+        if self.missing == "never" or (self.missing == "auto" and not isna.any()):
+            return
+        row = {"variable": var, "level": "missing"}
+        for col, mask in self._masks():
+            k = int(isna[mask].sum())
+            row[col] = str(k)
+            self.stats.append({"variable": var, "level": "missing", "group": col, "n": k, "missing": k})
+        self.rows.append({**row, "p": p, "test": test})
+
+    def continuous(self, var: str, test: str, digits) -> None:
+        x = numeric(self.data, var, "table_one").to_numpy()
+        isna = np.isnan(x)
+        if np.any(np.isinf(x)):
+            raise InputError(
+                f"table_one(): column {var!r} has infinite values at "
+                f"{describe_rows(self.data, np.isinf(x))}; give finite numbers."
+            )
+        d = _digits_for(x, var, digits)
+        p, method = math.nan, ""
+        if test != "none":
+            frame = pd.DataFrame({"v": x, "g": self.codes}).loc[~isna & (self.codes >= 0)]
+            p, method = self.run_test("continuous", test, frame, "v", "g", None)
+        row = {"variable": var, "level": None}
+        for col, mask in self._masks():
+            v = x[mask & ~isna]
+            q1, med, q3 = _quartiles(v)
+            row[col] = _median_cell(q1, med, q3, d)
+            self.stats.append(
+                {
+                    "variable": var,
+                    "level": None,
+                    "group": col,
+                    "n": int(v.size),
+                    "median": med,
+                    "q1": q1,
+                    "q3": q3,
+                    "missing": int((mask & isna).sum()),
+                }
+            )
+        self.rows.append({**row, "p": p, "test": method})
+        self._missing_row(var, isna, p, method)
+
+    def categorical(self, var: str, test: str, show: Sequence | None) -> None:
+        s = self.data[var]
+        isna = s.isna().to_numpy()
+        lv = _levels_of(s)
+        shown = list(show) if show is not None else ([lv[-1]] if _binary_levels(s, lv) else lv)
+        unknown = [x for x in shown if x not in lv]
+        if unknown:
+            raise InputError(f"table_one(): levels {unknown} of {var!r} do not occur (levels: {lv}).")
+        codes = pd.Categorical(s, categories=lv).codes
+        ok = (codes >= 0) & (self.codes >= 0)
+        table = np.zeros((len(lv), len(self.groups)), dtype=np.int64)
+        np.add.at(table, (codes[ok], self.codes[ok]), 1)
+        p, method = (
+            (math.nan, "") if test == "none" else self.run_test("categorical", test, None, "", "", table)
+        )
+        for level in shown:
+            j = lv.index(level)
+            row = {"variable": var, "level": level}
+            for col, mask in self._masks():
+                k = int(((codes == j) & mask).sum())
+                denom = int(((codes >= 0) & mask).sum())
+                row[col] = _count_cell(k, denom)
+                self.stats.append(
+                    {
+                        "variable": var,
+                        "level": level,
+                        "group": col,
+                        "n": k,
+                        "denominator": denom,
+                        "percent": 100 * k / denom if denom else math.nan,
+                        "missing": int((isna & mask).sum()),
+                    }
+                )
+            self.rows.append({**row, "p": p, "test": method})
+        self._missing_row(var, isna, p, method)
+
+
+def _binary_levels(s: pd.Series, lv: list) -> bool:
+    return len(lv) == 2 and (pd.api.types.is_bool_dtype(s) or _is_binary_numeric(s))
+
+
+def _resolve_tests(tests, variables, kinds) -> dict[str, str]:
+    out = {v: DEFAULT_TEST[kinds[v]] for v in variables}
+    if tests is None:
+        return out
+    if isinstance(tests, str):
+        for v in variables:
+            if tests == "none" or tests in TESTS[kinds[v]]:
+                out[v] = tests
+        if all(tests not in allowed for allowed in TESTS.values()):
+            raise InputError(f"table_one(): unknown test {tests!r}; use fisher, chisq, kruskal or none.")
+        return out
+    for v, name in tests.items():
+        if v not in kinds:
+            raise InputError(f"table_one(): tests given for {v!r}, which is not among the variables.")
+        if name not in TESTS[kinds[v]]:
+            raise InputError(
+                f"table_one(): test {name!r} does not apply to the {kinds[v]} variable {v!r}; "
+                f"use one of {', '.join(TESTS[kinds[v]])}."
+            )
+        out[v] = name
+    return out
+
+
+def _groups(data: pd.DataFrame, group: str, group_order) -> list:
+    present = _levels_of(data[group])
+    if isinstance(data[group].dtype, pd.CategoricalDtype):
+        present = [g for g in present if (data[group] == g).any()]
+    if group_order is None:
+        groups = present
+    else:
+        groups = list(group_order)
+        extra = [g for g in present if g not in groups]
+        if extra:
+            raise InputError(f"table_one(): group_order leaves out group(s) {extra} of {group!r}.")
+    if len(groups) < 1:
+        raise InputError(f"table_one(): column {group!r} has no non-missing values.")
+    clash = [g for g in groups if str(g) in RESERVED]
+    if clash:
+        raise InputError(
+            f"table_one(): group level(s) {clash} clash with the column names {RESERVED}; rename them."
+        )
+    return groups
+
+
+def build_table_one(
+    df,
+    group,
+    variables,
+    *,
+    categorical,
+    continuous,
+    tests,
+    levels,
+    labels,
+    group_order,
+    total,
+    missing,
+    digits,
+    run_test,
+) -> TableOne:
+    func = "table_one"
+    if isinstance(variables, str):
+        variables = [variables]
+    variables = list(variables)
+    require_columns(df, [group, *variables], func)
+    if group in variables:
+        raise InputError(f"{func}(): the group column {group!r} cannot also be a variable.")
+    if missing not in ("auto", "always", "never"):
+        raise InputError(f"{func}(): missing must be 'auto', 'always' or 'never'; got {missing!r}.")
+    unknown = (set(categorical) | set(continuous) | set(levels or {})) - set(variables)
+    if unknown:
+        raise InputError(
+            f"{func}(): {sorted(unknown)} named in categorical/continuous/levels are not variables."
+        )
+    keep = df[group].notna()
+    data = df.loc[keep]
+    groups = _groups(data, group, group_order)
+    kinds = {v: _kind(data[v], v, set(categorical), set(continuous)) for v in variables}
+    chosen = _resolve_tests(tests, variables, kinds)
+    b = _Builder(data, group, groups, total, missing, run_test)
+    for v in variables:
+        if kinds[v] == "continuous":
+            b.continuous(v, chosen[v], digits)
+        else:
+            b.categorical(v, chosen[v], (levels or {}).get(v))
+    summary = pd.DataFrame(b.rows, columns=["variable", "level", *b.columns, "p", "test"])
+    summary["level"] = summary["level"].astype(object).where(summary["level"].notna(), None)
+    n = pd.Series({col: int(mask.sum()) for col, mask in b._masks()}, name="n")
+    stats_cols = [
+        "variable",
+        "level",
+        "group",
+        "n",
+        "denominator",
+        "percent",
+        "median",
+        "q1",
+        "q3",
+        "missing",
+    ]
+    return TableOne(
+        summary=summary,
+        stats=pd.DataFrame(b.stats, columns=stats_cols),
+        n=n,
+        group=group,
+        groups=tuple(groups),
+        labels=dict(labels or {}),
+        n_missing_group=int((~keep).sum()),
+    )

@@ -1,0 +1,463 @@
+"""Table 1 statistics: Fisher's exact test, Kruskal-Wallis, chi-squared and the Table 1 builder.
+
+Each test equals R's (``fisher.test``, ``kruskal.test``, ``chisq.test``); :func:`table_one` lays out
+the paper's Table 1 (median (IQR) / n (%), missing counted apart, p-values, a total column) and
+:func:`format_p` prints p-values the way the paper does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.stats.contingency import odds_ratio
+
+from cartsie import _fisher
+from cartsie._checks import complete_cases, describe_rows, numeric, require_columns
+from cartsie._results import TestResult
+from cartsie._table_one import TableOne, build_table_one
+from cartsie.errors import InputError
+
+__all__ = [
+    "FisherResult",
+    "GroupTest",
+    "TableOne",
+    "chisq_test",
+    "fisher_exact",
+    "format_p",
+    "kruskal_wallis",
+    "table_one",
+]
+
+
+@dataclass(frozen=True)
+class FisherResult:
+    """Fisher's exact test of independence in a contingency table; see :func:`fisher_exact`.
+
+    ``odds_ratio``, ``ci_lower``, ``ci_upper`` (2 x 2 tables only, else NaN) are the conditional
+    maximum-likelihood odds ratio and its exact CI, as R prints them. ``simulated`` tells whether the
+    p-value is a Monte Carlo one, then from ``n_draws`` random tables drawn with ``seed``.
+    """
+
+    p_value: float
+    method: str
+    n: int
+    table: np.ndarray = field(repr=False)
+    odds_ratio: float = math.nan
+    ci_lower: float = math.nan
+    ci_upper: float = math.nan
+    conf_level: float = 0.95
+    simulated: bool = False
+    n_draws: int | None = None
+    seed: int | None = None
+
+    @property
+    def statistic(self) -> float:
+        """No test statistic (NaN), as R's ``fisher.test``; kept so that every test has one."""
+        return math.nan
+
+    @property
+    def df(self) -> float:
+        """No degrees of freedom (NaN)."""
+        return math.nan
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One row: p_value, odds_ratio, ci_lower, ci_upper, method, n, n_draws."""
+        return pd.DataFrame(
+            {
+                "p_value": [self.p_value],
+                "odds_ratio": [self.odds_ratio],
+                "ci_lower": [self.ci_lower],
+                "ci_upper": [self.ci_upper],
+                "method": [self.method],
+                "n": [self.n],
+                "n_draws": [self.n_draws],
+            }
+        )
+
+
+@dataclass(frozen=True)
+class GroupTest(TestResult):
+    """A test comparing groups (statistic, df, p_value, method, n) plus the rows dropped for
+    missing values (``n_missing``, as R's ``na.action``)."""
+
+    n_missing: int = 0
+
+
+def _as_table(table, func: str) -> np.ndarray:
+    """Validated non-negative integer 2-D array from an array-like or DataFrame."""
+    values = table.to_numpy() if isinstance(table, pd.DataFrame) else table
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"{func}(): the table must hold counts (numbers); got {type(table).__name__}."
+        ) from None
+    if arr.ndim != 2 or min(arr.shape) < 2:
+        raise InputError(
+            f"{func}(): give a two-dimensional table with at least 2 rows and 2 columns "
+            f"(got shape {arr.shape}); build one with pd.crosstab(df[a], df[b])."
+        )
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
+        raise InputError(
+            f"{func}(): table entries must be non-negative whole counts without missing values; "
+            f"got {arr.tolist()}."
+        )
+    return arr.astype(np.int64)
+
+
+def _drop_empty(t: np.ndarray) -> np.ndarray:
+    t = t[t.sum(axis=1) > 0]
+    return t[:, t.sum(axis=0) > 0]
+
+
+def _conf_level(conf_level: float, func: str) -> float:
+    if not isinstance(conf_level, int | float) or not 0 < conf_level < 1:
+        raise InputError(f"{func}(): conf_level must be a number between 0 and 1, got {conf_level!r}.")
+    return float(conf_level)
+
+
+def _fisher_2x2(t: np.ndarray, conf_level: float) -> dict:
+    if min(_drop_empty(t).shape) < 2:  # a zero margin: only one table is possible
+        return {"p_value": 1.0}
+    p = float(stats.fisher_exact(t, alternative="two-sided").pvalue)
+    res = odds_ratio(t, kind="conditional")
+    ci = res.confidence_interval(confidence_level=conf_level, alternative="two-sided")
+    return {
+        "p_value": p,
+        "odds_ratio": float(res.statistic),
+        "ci_lower": float(ci.low),
+        "ci_upper": float(ci.high),
+    }
+
+
+def fisher_exact(
+    table,
+    *,
+    conf_level: float = 0.95,
+    simulate: bool | str = "auto",
+    n_draws: int = 2000,
+    seed: int = 20240501,
+    max_states: int = 2_000_000,
+) -> FisherResult:
+    """Fisher's exact test (two-sided) of independence in an r x c contingency table.
+
+    Parameters
+    ----------
+    table : array-like or DataFrame
+        Counts, at least 2 x 2 (e.g. ``pd.crosstab(df[variable], df[group])``).
+    conf_level : float
+        Level of the CI of the odds ratio (2 x 2 tables).
+    simulate : {"auto", False, True}
+        Larger than 2 x 2 only. ``"auto"``: exact enumeration when at most ``max_states`` partial
+        tables are needed, Monte Carlo otherwise; ``False``: exact or :class:`InputError`;
+        ``True``: always Monte Carlo.
+    n_draws, seed : int
+        Number of random tables and the seed of the Monte Carlo p-value (R's ``B``, default 2000).
+    max_states : int
+        Cap on the partial tables of the exact enumeration (memory ~ 40 bytes each).
+
+    Returns
+    -------
+    FisherResult
+        ``.p_value``, ``.method``, ``.n``; for 2 x 2 tables ``.odds_ratio`` (conditional MLE) with
+        ``.ci_lower`` / ``.ci_upper``; ``.simulated``, ``.n_draws``, ``.seed``.
+
+    Notes
+    -----
+    R: ``fisher.test(table)``. The p-value sums the hypergeometric probabilities of all tables with
+    the observed margins that are no more probable than the observed one, "no more probable" with
+    R's tolerance: relative 1e-7 for a 2 x 2 table (``relErr``), 3.45254e-7 on the log probability
+    for larger ones (FEXACT's ``tol``). 2 x 2 tables use scipy's ``fisher_exact`` and the
+    conditional MLE odds ratio with its exact CI from scipy's ``odds_ratio(kind="conditional")``,
+    which solve R's equations to full precision (R's ``uniroot`` stops at ~1e-4). A table with an
+    empty row or column has p = 1 and no odds ratio (NaN; R prints 0 and [0, Inf]).
+
+    Larger tables: our own enumeration (module ``cartsie._fisher``; scipy's r x c Fisher is not
+    R's), exact to rounding. The Monte Carlo p-value is R's ``simulate.p.value = TRUE``:
+    ``(1 + #{random tables no more probable}) / (B + 1)``; it is not the same number as R's (other
+    random numbers) but is reproducible from ``seed``.
+
+    Examples
+    --------
+    >>> from cartsie.descriptive import fisher_exact
+    >>> round(fisher_exact([[3, 1], [1, 3]]).p_value, 6)
+    0.485714
+    >>> round(fisher_exact([[308, 71], [95, 15], [62, 9]]).p_value, 6)   # r x 2, as R
+    0.293636
+    """
+    func = "fisher_exact"
+    t = _as_table(table, func)
+    conf_level = _conf_level(conf_level, func)
+    n = int(t.sum())
+    if t.shape == (2, 2):
+        return FisherResult(
+            method="Fisher's exact test", n=n, table=t, conf_level=conf_level, **_fisher_2x2(t, conf_level)
+        )
+    if simulate not in ("auto", True, False):
+        raise InputError(f"{func}(): simulate must be 'auto', True or False; got {simulate!r}.")
+    if not isinstance(n_draws, int) or n_draws < 1:
+        raise InputError(f"{func}(): n_draws must be a positive integer, got {n_draws!r}.")
+    reduced = _drop_empty(t)
+    if min(reduced.shape) < 2:
+        return FisherResult(p_value=1.0, method="Fisher's exact test", n=n, table=t, conf_level=conf_level)
+    if simulate is not True:
+        try:
+            p = _fisher.exact_p(reduced, _fisher.LOG_TOL_RXC, max_states)
+            return FisherResult(p_value=p, method="Fisher's exact test", n=n, table=t, conf_level=conf_level)
+        except _fisher.TooManyTables:
+            if simulate is False:
+                raise InputError(
+                    f"{func}(): the exact enumeration of this {t.shape[0]} x {t.shape[1]} table "
+                    f"(n = {n}) needs more than max_states = {max_states} partial tables; raise "
+                    "max_states or use simulate=True (Monte Carlo)."
+                ) from None
+    p = _fisher.simulated_p(reduced, n_draws, seed)
+    return FisherResult(
+        p_value=p,
+        method=f"Fisher's exact test, Monte Carlo p-value ({n_draws} random tables, seed {seed})",
+        n=n,
+        table=t,
+        conf_level=conf_level,
+        simulated=True,
+        n_draws=n_draws,
+        seed=seed,
+    )
+
+
+def chisq_test(table, correct: bool = True) -> TestResult:
+    """Pearson's chi-squared test of independence, as R's ``chisq.test(table, correct = TRUE)``.
+
+    Notes
+    -----
+    Expected counts from the margins; statistic ``sum (|O - E| - y)^2 / E`` with Yates' continuity
+    correction ``y = min(0.5, |O - E|)`` for 2 x 2 tables when ``correct`` (R's default), ``y = 0``
+    otherwise; df = (r - 1)(c - 1); the p-value from the chi-squared distribution (scipy's
+    ``chi2_contingency``, which is R's test). Rows or columns with a zero total are left out first
+    (R returns NaN for them). Small expected counts are not warned about.
+    """
+    func = "chisq_test"
+    t = _drop_empty(_as_table(table, func))
+    if min(t.shape) < 2:
+        return TestResult(math.nan, math.nan, math.nan, "Pearson's chi-squared test", int(t.sum()))
+    res = stats.chi2_contingency(t, correction=correct)
+    method = "Pearson's chi-squared test"
+    if correct and t.shape == (2, 2):
+        method += " with Yates' continuity correction"
+    return TestResult(float(res.statistic), float(res.dof), float(res.pvalue), method, int(t.sum()))
+
+
+def kruskal_wallis(df: pd.DataFrame, value: str, group: str) -> GroupTest:
+    """Kruskal-Wallis rank sum test of ``value`` across the levels of ``group``.
+
+    Parameters
+    ----------
+    df : DataFrame
+    value : str
+        Numeric column.
+    group : str
+        Grouping column (any type); at least two groups with data.
+
+    Returns
+    -------
+    GroupTest
+        ``.statistic`` (H, tie-corrected), ``.df`` (groups - 1), ``.p_value``, ``.n`` and
+        ``.n_missing`` (rows without value or group, left out).
+
+    Notes
+    -----
+    R: ``kruskal.test(value ~ group, data = df)``. H = [12 / (N (N + 1)) sum R_g^2 / n_g - 3 (N + 1)]
+    / [1 - sum (t^3 - t) / (N^3 - N)] with mid-ranks for ties (t: sizes of the tie groups);
+    p from chi-squared with k - 1 df (scipy's ``kruskal``, which is R's). All values equal: H and p
+    are NaN, as R.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cartsie.descriptive import kruskal_wallis
+    >>> d = pd.DataFrame({"x": [2.1, 3.4, 1.9, 5.6, 4.4, 3.3, 6.1], "g": list("aaabbcc")})
+    >>> round(kruskal_wallis(d, "x", "g").statistic, 6)
+    3.178571
+    """
+    func = "kruskal_wallis"
+    require_columns(df, [value, group], func)
+    data, n_missing = complete_cases(df, [value, group], func)
+    x = numeric(data, value, func).to_numpy()
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise InputError(
+            f"{func}(): column {value!r} has infinite values at {describe_rows(data, bad)}; "
+            "give finite numbers."
+        )
+    codes, levels = pd.factorize(data[group], sort=True)
+    if len(levels) < 2:
+        raise InputError(
+            f"{func}(): column {group!r} has {len(levels)} group(s) with data; the test needs at least 2."
+        )
+    method = "Kruskal-Wallis rank sum test"
+    dof = float(len(levels) - 1)
+    if np.all(x == x[0]):
+        return GroupTest(math.nan, dof, math.nan, method, len(x), n_missing)
+    res = stats.kruskal(*[x[codes == k] for k in range(len(levels))])
+    return GroupTest(float(res.statistic), dof, float(res.pvalue), method, len(x), n_missing)
+
+
+def format_p(p: float, digits: int = 2, threshold: float = 0.001, leading_zero: bool = False) -> str:
+    """A p-value as printed in the paper: ``.67``, ``.002``, ``<.001``.
+
+    Parameters
+    ----------
+    p : float
+    digits : int
+        Decimals for p >= 10^-digits (default 2: ``.67``); smaller p get one more (``.002``).
+    threshold : float
+        Below it, ``"<" + threshold`` (``<.001``).
+    leading_zero : bool
+        Keep the zero before the decimal point (``0.67``); the paper drops it.
+
+    Returns
+    -------
+    str
+        Empty for a missing p.
+
+    Examples
+    --------
+    >>> from cartsie.descriptive import format_p
+    >>> [format_p(p) for p in (0.6429, 0.0028, 0.0296, 0.00016, 0.9991)]
+    ['.64', '.003', '.03', '<.001', '>.99']
+    """
+    if p is None or not np.isfinite(p):
+        return ""
+
+    def text(x: float, d: int) -> str:
+        s = f"{x:.{d}f}"
+        return s if leading_zero else s.removeprefix("0")
+
+    if p < threshold:
+        return "<" + text(threshold, max(digits, -math.floor(math.log10(threshold))))
+    if round(p, digits) >= 1:
+        return ">" + text(1 - 10.0**-digits, digits)
+    if p < 10.0**-digits and round(p, digits + 1) < 10.0**-digits:
+        return text(p, digits + 1)
+    return text(p, digits)
+
+
+def table_one(
+    df: pd.DataFrame,
+    group: str,
+    variables: Sequence[str],
+    *,
+    categorical: Sequence[str] = (),
+    continuous: Sequence[str] = (),
+    tests: str | Mapping[str, str] | None = None,
+    levels: Mapping[str, Sequence] | None = None,
+    labels: Mapping[str, str] | None = None,
+    group_order: Sequence | None = None,
+    total: bool = True,
+    missing: str = "auto",
+    digits: int | Mapping[str, int] | None = None,
+    fisher_options: Mapping | None = None,
+) -> TableOne:
+    """The paper's Table 1: each variable summarised by group, with a total column and p-values.
+
+    Parameters
+    ----------
+    df : DataFrame
+    group : str
+        Column defining the groups (rows with a missing group are left out, counted in
+        ``.n_missing_group``).
+    variables : list of str
+        Columns to describe, in order.
+    categorical, continuous : list of str
+        Override the automatic choice: text, Categorical and boolean columns and numeric columns
+        holding only 0/1 are categorical, other numeric columns continuous.
+    tests : str or dict, optional
+        Test per variable: ``"fisher"`` (default for categorical), ``"chisq"`` (Pearson, R's
+        ``chisq.test``), ``"kruskal"`` (default for continuous) or ``"none"``; a string applies to
+        every variable of the matching kind.
+    levels : dict, optional
+        Levels to show per categorical variable (all levels count in the denominators and the
+        test). Default: all levels, except 0/1 and boolean variables, which show the 1/True row only.
+    labels : dict, optional
+        Display names used by the renderers.
+    group_order : list, optional
+        Order of the group columns (default: Categorical order, else sorted).
+    total : bool
+        Add the total column.
+    missing : {"auto", "always", "never"}
+        A "missing" row per variable with missing values (``auto``), for every variable, or none.
+        Percentages are always over the non-missing values, as the paper's LDH row.
+    digits : int or dict, optional
+        Decimals of medians and quartiles; default 0 for whole-number columns, else 1.
+    fisher_options : dict, optional
+        Passed to :func:`fisher_exact` (``simulate``, ``n_draws``, ``seed``, ``max_states``).
+
+    Returns
+    -------
+    TableOne
+        ``.summary``: tidy DataFrame with columns variable, level, one per group, total, p, test
+        (cells as printed, ``p`` at full precision); ``.stats``: the numbers behind each cell (n,
+        denominator, percent, median, q1, q3, missing); ``.n`` group sizes; ``.to_markdown()``,
+        ``.to_html()``.
+
+    Notes
+    -----
+    Continuous: median (Q1-Q3), quartiles as R's ``quantile(type = 7)``; Kruskal-Wallis as R's
+    ``kruskal.test``. Categorical: n (%), % of the non-missing values of the group (whole percent,
+    Python's round-half-even formatting, as R's ``sprintf``), tested on the levels x groups table of
+    the non-missing values by :func:`fisher_exact` (R's ``fisher.test``) or :func:`chisq_test`.
+    The test is reported per variable in the ``test`` column. p-values are printed with
+    :func:`format_p` by the renderers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cartsie.descriptive import table_one
+    >>> d = pd.DataFrame({"ht": ["low"] * 4 + ["high"] * 4, "age": [50, 61, 58, 49, 66, 70, 59, 63],
+    ...                   "female": [1, 0, 1, 1, 0, 0, 1, 0]})
+    >>> t = table_one(d, "ht", ["age", "female"], group_order=["low", "high"])
+    >>> t.summary[["variable", "low", "high", "total"]]
+      variable         low        high       total
+    0      age  54 (50-59)  64 (62-67)  60 (56-64)
+    1   female     3 (75%)     1 (25%)     4 (50%)
+    """
+    return build_table_one(
+        df,
+        group,
+        variables,
+        categorical=categorical,
+        continuous=continuous,
+        tests=tests,
+        levels=levels,
+        labels=labels,
+        group_order=group_order,
+        total=total,
+        missing=missing,
+        digits=digits,
+        run_test=_run_test(fisher_options),
+    )
+
+
+def _run_test(fisher_options: Mapping | None):
+    options = dict(fisher_options or {})
+
+    def run(kind: str, name: str, data: pd.DataFrame, value: str, group: str, table: np.ndarray):
+        if name == "kruskal":
+            if data[group].nunique() < 2:
+                return math.nan, "Kruskal-Wallis rank sum test"
+            res = kruskal_wallis(data, value, group)
+            return res.p_value, res.method
+        if _drop_empty(table).shape[1] < 2:
+            return math.nan, "Fisher's exact test" if name == "fisher" else "Pearson's chi-squared test"
+        if name == "fisher":
+            res = fisher_exact(table, **options)
+            return res.p_value, res.method
+        res = chisq_test(table)
+        return res.p_value, res.method
+
+    return run
