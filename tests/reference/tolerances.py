@@ -54,3 +54,22 @@ def assert_p(actual, expected, atol: float = P_ATOL, what: str = "") -> None:
         equal_nan=True,
         err_msg=what,
     )
+
+
+# --- cartsie.descriptive / binary / adjust / discrimination (issue 4) ---------------------------
+
+#: R's fisher.test finds the conditional MLE odds ratio and its CI limits with uniroot() at its
+#: default tolerance .Machine$double.eps^0.25 (~1.22e-4), on the scale t in (0, 1) with OR = t or
+#: 1/t. Its printed values are compared on that scale with this absolute tolerance; the exact values
+#: (same equations solved with tol 1e-13 in descriptive.R) are compared with RTOL.
+FISHER_UNIROOT_ATOL = 1.22e-4
+
+#: Monte Carlo p-values (R's simulate.p.value) are random: they are compared with the exact p-value
+#: within this many binomial standard errors sqrt(p (1 - p) / B), plus 1 / (B + 1).
+MC_SIGMAS = 4.0
+
+#: MASS's confint.glm (profile likelihood) interpolates a spline through a grid of the profile
+#: (profile.glm, del = zmax / 5), so its limits are only accurate to ~1e-3 relative. Our limits are
+#: exact roots of the profile deviance; they are compared with RTOL to the exact roots computed in
+#: binary.R (uniroot on the profile deviance, tol 1e-12) and with this tolerance to MASS's printout.
+MASS_PROFILE_RTOL = 2e-3
