@@ -225,7 +225,7 @@ def logistic(
     >>> d = pd.DataFrame({"high": [0] * 10 + [1] * 10,
     ...                   "event": [1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 1]})
     >>> fit = logistic(d, "event", ["high"])
-    >>> round(fit.summary.loc["high", "odds_ratio"], 4)   # (6/4) / (2/8)
+    >>> round(float(fit.summary.loc["high", "odds_ratio"]), 4)   # (6/4) / (2/8)
     6.0
     """
     func = "logistic"
