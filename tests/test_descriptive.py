@@ -70,6 +70,28 @@ def test_fisher_2x2_p_and_conditional_odds_ratio(case):
         assert abs(_t_scale(ours) - _t_scale(case[key])) <= FISHER_UNIROOT_ATOL, key
 
 
+def test_fisher_conditional_odds_ratio_equals_scipy():
+    """Our root-finding of R's equations gives scipy's odds_ratio(kind="conditional") too."""
+    from scipy.stats.contingency import odds_ratio
+
+    for case in REF["fisher_2x2"]:
+        if case["name"] == "zero_row":
+            continue
+        ours = fisher_exact(case["table"])
+        ref = odds_ratio(np.array(case["table"]), kind="conditional")
+        ci = ref.confidence_interval(0.95)
+        np.testing.assert_allclose(
+            [ours.odds_ratio, ours.ci_lower, ours.ci_upper], [ref.statistic, ci.low, ci.high], rtol=1e-9
+        )
+
+
+def test_fisher_without_conf_int():
+    res = fisher_exact([[10, 2], [3, 15]], conf_int=False)
+    assert math.isnan(res.odds_ratio) and math.isnan(res.ci_lower)
+    assert res.p_value == fisher_exact([[10, 2], [3, 15]]).p_value
+    assert res.summary.loc[0, "p_value"] == res.p_value and math.isnan(res.statistic) and math.isnan(res.df)
+
+
 @pytest.mark.parametrize("case", REF["fisher_rxc"], ids=lambda c: c["name"])
 def test_fisher_rxc_exact_p(case):
     res = fisher_exact(case["table"])

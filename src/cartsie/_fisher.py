@@ -27,7 +27,7 @@ Monte Carlo, as R's ``simulate.p.value = TRUE``: ``B`` random tables with the ob
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 #: R's fisher.test for a 2 x 2 table: relErr = 1 + 1e-7 (relative, on the probability)
 LOG_TOL_2X2 = float(np.log1p(1e-7))
@@ -250,3 +250,48 @@ def simulated_p(table: np.ndarray, n_draws: int, seed: int) -> float:
     observed = -float(_lfact(t).sum())
     almost_one = 1 + 64 * np.finfo(float).eps
     return float((1 + np.sum(sims <= observed / almost_one)) / (n_draws + 1))
+
+
+def _root(f, increasing: bool) -> float:
+    """Root in u of a monotone function, bracketed by doubling from [-1, 1]."""
+    a, b = -1.0, 1.0
+    while f(a) > 0 if increasing else f(a) < 0:
+        a *= 2
+        if a < -1e4:
+            return -np.inf
+    while f(b) < 0 if increasing else f(b) > 0:
+        b *= 2
+        if b > 1e4:
+            return np.inf
+    return float(optimize.brentq(f, a, b, xtol=1e-13, rtol=4 * np.finfo(float).eps))
+
+
+def conditional_odds_ratio(table: np.ndarray, conf_level: float) -> tuple[float, float, float]:
+    """Conditional maximum-likelihood odds ratio of a 2 x 2 table and its exact CI (R's fisher.test).
+
+    With ``x = table[0, 0]`` non-central hypergeometric given the margins, ``P_psi(x) ~
+    dhyper(x) psi^x``: the estimate solves ``E_psi(X) = x``, the limits ``P_psi(X >= x) = alpha/2``
+    (lower) and ``P_psi(X <= x) = alpha/2`` (upper); 0 / Inf at the ends of the support. Solved on
+    the log scale ``u = log psi`` by Brent's method to 1e-13 (R's uniroot stops at ~1e-4).
+    """
+    t = np.asarray(table, dtype=float)
+    x = t[0, 0]
+    m, n, k = t[:, 0].sum(), t[:, 1].sum(), t[0].sum()
+    lo, hi = max(0.0, k - n), min(k, m)
+    support = np.arange(lo, hi + 1)
+    logdc = stats.hypergeom.logpmf(support, m + n, m, k)
+
+    def log_weights(u: float) -> np.ndarray:
+        w = logdc + u * support
+        return w - special.logsumexp(w)
+
+    def mean_minus_x(u: float) -> float:
+        return float(np.sum(support * np.exp(log_weights(u))) - x)
+
+    alpha = (1 - conf_level) / 2
+    upper_tail = lambda u: float(special.logsumexp(log_weights(u)[support >= x]) - np.log(alpha))  # noqa: E731
+    lower_tail = lambda u: float(special.logsumexp(log_weights(u)[support <= x]) - np.log(alpha))  # noqa: E731
+    estimate = 0.0 if x == lo else (np.inf if x == hi else float(np.exp(_root(mean_minus_x, True))))
+    lower = 0.0 if x == lo else float(np.exp(_root(upper_tail, True)))
+    upper = np.inf if x == hi else float(np.exp(_root(lower_tail, False)))
+    return estimate, lower, upper

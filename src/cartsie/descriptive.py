@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.stats.contingency import odds_ratio
 
 from cartsie import _fisher
 from cartsie._checks import complete_cases, describe_rows, numeric, require_columns
@@ -122,24 +121,21 @@ def _conf_level(conf_level: float, func: str) -> float:
     return float(conf_level)
 
 
-def _fisher_2x2(t: np.ndarray, conf_level: float) -> dict:
+def _fisher_2x2(t: np.ndarray, conf_level: float, conf_int: bool) -> dict:
     if min(_drop_empty(t).shape) < 2:  # a zero margin: only one table is possible
         return {"p_value": 1.0}
-    p = float(stats.fisher_exact(t, alternative="two-sided").pvalue)
-    res = odds_ratio(t, kind="conditional")
-    ci = res.confidence_interval(confidence_level=conf_level, alternative="two-sided")
-    return {
-        "p_value": p,
-        "odds_ratio": float(res.statistic),
-        "ci_lower": float(ci.low),
-        "ci_upper": float(ci.high),
-    }
+    out = {"p_value": float(stats.fisher_exact(t, alternative="two-sided").pvalue)}
+    if conf_int:
+        est, lower, upper = _fisher.conditional_odds_ratio(t, conf_level)
+        out.update(odds_ratio=est, ci_lower=lower, ci_upper=upper)
+    return out
 
 
 def fisher_exact(
     table,
     *,
     conf_level: float = 0.95,
+    conf_int: bool = True,
     simulate: bool | str = "auto",
     n_draws: int = 2000,
     seed: int = 20240501,
@@ -153,6 +149,8 @@ def fisher_exact(
         Counts, at least 2 x 2 (e.g. ``pd.crosstab(df[variable], df[group])``).
     conf_level : float
         Level of the CI of the odds ratio (2 x 2 tables).
+    conf_int : bool
+        Compute the odds ratio and its CI (2 x 2 tables; R's ``conf.int``); ``False`` saves time.
     simulate : {"auto", False, True}
         Larger than 2 x 2 only. ``"auto"``: exact enumeration when at most ``max_states`` partial
         tables are needed, Monte Carlo otherwise; ``False``: exact or :class:`InputError`;
@@ -173,10 +171,12 @@ def fisher_exact(
     R: ``fisher.test(table)``. The p-value sums the hypergeometric probabilities of all tables with
     the observed margins that are no more probable than the observed one, "no more probable" with
     R's tolerance: relative 1e-7 for a 2 x 2 table (``relErr``), 3.45254e-7 on the log probability
-    for larger ones (FEXACT's ``tol``). 2 x 2 tables use scipy's ``fisher_exact`` and the
-    conditional MLE odds ratio with its exact CI from scipy's ``odds_ratio(kind="conditional")``,
-    which solve R's equations to full precision (R's ``uniroot`` stops at ~1e-4). A table with an
-    empty row or column has p = 1 and no odds ratio (NaN; R prints 0 and [0, Inf]).
+    for larger ones (FEXACT's ``tol``). 2 x 2 tables: the p-value from scipy's ``fisher_exact``
+    (R's); the conditional MLE odds ratio and its exact CI solve R's equations (``E(X) = x``,
+    ``P(X >= x) = alpha / 2``, ``P(X <= x) = alpha / 2`` under the non-central hypergeometric) on
+    the log scale to 1e-13 (our own code: R's ``uniroot`` stops at ~1e-4; scipy's
+    ``odds_ratio(kind="conditional")`` gives the same values but takes seconds for n = 100,000). A
+    table with an empty row or column has p = 1 and no odds ratio (NaN; R prints 0 and [0, Inf]).
 
     Larger tables: our own enumeration (module ``cartsie._fisher``; scipy's r x c Fisher is not
     R's), exact to rounding. The Monte Carlo p-value is R's ``simulate.p.value = TRUE``:
@@ -197,7 +197,11 @@ def fisher_exact(
     n = int(t.sum())
     if t.shape == (2, 2):
         return FisherResult(
-            method="Fisher's exact test", n=n, table=t, conf_level=conf_level, **_fisher_2x2(t, conf_level)
+            method="Fisher's exact test",
+            n=n,
+            table=t,
+            conf_level=conf_level,
+            **_fisher_2x2(t, conf_level, conf_int),
         )
     if simulate not in ("auto", True, False):
         raise InputError(f"{func}(): simulate must be 'auto', True or False; got {simulate!r}.")
@@ -444,7 +448,7 @@ def table_one(
 
 
 def _run_test(fisher_options: Mapping | None):
-    options = dict(fisher_options or {})
+    options = {"conf_int": False, **(fisher_options or {})}
 
     def run(kind: str, name: str, data: pd.DataFrame, value: str, group: str, table: np.ndarray):
         if name == "kruskal":
