@@ -154,6 +154,20 @@ def lp_adjusted(
     R: ``glm(y ~ score + lp, binomial)``, ``coxph(Surv(time, event) ~ score + lp)`` or
     ``crr(time, event, cbind(score, lp))``. The column holding ``lp`` is named ``lp`` (with trailing
     underscores if the data already have such a column).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from cartsie.adjust import lp_adjusted
+    >>> d = pd.DataFrame({
+    ...     "ht_high": [0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 1],
+    ...     "stage": ["I-II", "III-IV", "III-IV", "I-II", "III-IV", "III-IV", "I-II", "III-IV",
+    ...               "I-II", "III-IV", "III-IV", "I-II", "I-II", "III-IV", "III-IV", None],
+    ...     "bulky": [0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 0, 0, 1, 1, 0, 1],
+    ...     "event": [0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 1]})
+    >>> res = lp_adjusted(d, "ht_high", ["stage", "bulky"], outcome="event")
+    >>> list(res.summary.columns), res.n, res.n_missing
+    (['coef', 'se', 'odds_ratio', 'ci_lower', 'ci_upper', 'z', 'p'], 15, 1)
     """
     func = "lp_adjusted"
     if model not in MODELS:
