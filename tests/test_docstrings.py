@@ -5,7 +5,17 @@ import importlib
 
 import pytest
 
-MODULES = ["cartsie.units", "cartsie.scores", "cartsie.toxicity", "cartsie.survival", "cartsie.competing"]
+MODULES = [
+    "cartsie.units",
+    "cartsie.scores",
+    "cartsie.toxicity",
+    "cartsie.survival",
+    "cartsie.competing",
+    "cartsie.descriptive",
+    "cartsie.binary",
+    "cartsie.discrimination",
+    "cartsie.adjust",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)
