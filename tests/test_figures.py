@@ -40,7 +40,8 @@ def test_km_plot_draws_the_curves_and_the_risk_table(example):
     numbers = [int(t.get_text()) for t in table.texts]
     expected = km.at([0, 6, 12, 18, 24])["n_risk"].tolist()
     assert numbers == expected
-    assert expected[:5] == [5, 4, 3, 1, 1], "simpleHT high: 5 at risk, deaths at 5.2, 6.8, 12.2, 17.3 months"
+    assert km.groups == ["low", "high"], "the cohort orders risk groups low, high"
+    assert expected[5:] == [5, 4, 3, 1, 1], "simpleHT high: 5 at risk, deaths at 5.2, 6.8, 12.2, 17.3 months"
 
 
 def test_cif_plot_steps_through_the_estimates():

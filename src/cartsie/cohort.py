@@ -455,7 +455,7 @@ def _table(pat: pd.DataFrame, grades: pd.DataFrame, endpoints: pd.DataFrame) -> 
         )
     )
     for col, group in (("ht_high", "ht_group"), ("simple_ht_high", "simple_ht_group")):
-        t[group] = t[col].map({0: "low", 1: "high"}).astype("string")
+        t[group] = pd.Categorical(t[col].map({0: "low", 1: "high"}), categories=["low", "high"])
     if "stage" in t.columns:
         t["stage_advanced"] = _binary(t["stage"] >= 3, t["stage"].notna())
     if "ipi" in t.columns:

@@ -122,8 +122,11 @@ def km_plot(
         n = at[at["group"] == g]["n_risk"].to_numpy()
         y = len(groups) - 1 - row
         for t, value in zip(risk_times, n, strict=True):
-            table.text(t, y, f"{int(value)}", ha="center", va="center", fontsize=8.5, color=palette[g])
+            table.text(
+                t, y, f"{int(value)}", ha="center", va="center", fontsize=8.5, color=palette[g], clip_on=False
+            )
     table.set_yticks(range(len(groups)), [labels[g] for g in reversed(groups)], fontsize=8.5)
+    table.tick_params(axis="y", pad=14)
     table.set_ylim(-0.6, len(groups) - 0.4)
     table.set_title("Number at risk", fontsize=9, loc="left")
     table.tick_params(axis="x", labelbottom=False, length=0)
