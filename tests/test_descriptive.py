@@ -104,6 +104,19 @@ def test_fisher_rxc_exact_p(case):
     assert fisher_exact(t.T[::-1]).p_value == pytest.approx(res.p_value, rel=1e-9, abs=1e-15)
 
 
+@pytest.mark.parametrize("case", REF["fisher_random"], ids=lambda c: "x".join(map(str, np.shape(c["table"]))))
+def test_fisher_random_tables(case):
+    """60 random tables, 2 x 2 to 5 x 4, n = 8 to 80: exact, or Monte Carlo when too large."""
+    res = fisher_exact(case["table"])
+    p = case["p"]
+    if res.simulated:  # only tables beyond the enumeration cap (one 5 x 4 table, n = 75)
+        assert np.sum(case["table"]) >= 70
+        assert abs(res.p_value - p) <= MC_SIGMAS * math.sqrt(p * (1 - p) / 2000) + 1 / 2001
+        return
+    assert_p(res.p_value, p)
+    assert res.p_value == pytest.approx(p, rel=1e-8)
+
+
 def test_fisher_identity_with_brute_force_enumeration():
     """A 3 x 3 table: sum over every table with the margins, written out naively."""
     t = np.array([[3, 1, 0], [1, 4, 2], [0, 2, 5]])

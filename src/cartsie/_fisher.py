@@ -8,16 +8,25 @@ hypergeometric probability
 The two-sided p-value (R's ``fisher.test``) is the total probability of the tables that are no
 more probable than the observed one: ``sum P(y) over y with P(y) <= P(x) (1 + tol)``.
 
-Exact enumeration. Rows 1..r-2 are enumerated (every row split into column cells, vectorised over
-the partial tables), then for the last two rows the first c-2 cells of row r-1, leaving a 2 x 2
-block whose entry ``y`` (row r-1, column c-1) is hypergeometric given everything before. The
-hypergeometric probability is unimodal in ``y``, so the tables of that block with probability at or
-below the threshold form the two tails around the mode; a vectorised bisection finds the tail
-boundaries and the tails' masses come from the hypergeometric CDF. The work is therefore the number
-of partial tables, not the number of tables: an r x 2 table with three rows costs one pass over the
-values of one cell. Rows are taken smallest first and the table is transposed when that shortens
-the enumeration. The number of partial tables is capped (``max_states``); above it the caller falls
-back to Monte Carlo.
+Exact enumeration, r x 2 tables (2 x c ones transposed). Rows 1..r-2 are enumerated (vectorised
+over the partial tables; partial tables leaving the same column totals with the same probability
+are merged, and those whose completions are all counted, or none, are settled by bounds); for the
+last two rows the 2 x 2 block left is hypergeometric in its corner cell ``y`` given everything
+before. The hypergeometric probability is unimodal in ``y``, so the tables of that block with
+probability at or below the threshold form the two tails around the mode; a vectorised bisection
+finds the tail boundaries and the tails' masses come from the hypergeometric CDF. The work is the
+number of partial tables, not of tables: a 3 x 2 table costs one pass over the values of one cell,
+even with n = 100,000.
+
+Exact enumeration, r x c tables with r >= c >= 3: meet in the middle. The first rows are
+enumerated as above; the completions of the remaining rows are enumerated once per distinct set of
+remaining column totals (the rest of the table is symmetric in its columns), sorted by probability
+with segmented cumulative sums, and each partial table adds its probability times the mass of its
+completions below the threshold, found by one joint sort.
+
+Either way the number of partial tables is capped (``max_states``); above it the caller falls back
+to Monte Carlo. (R's FEXACT network algorithm, with bounds on the completions of each node, reaches
+larger r x c tables exactly when given a larger workspace.)
 
 Monte Carlo, as R's ``simulate.p.value = TRUE``: ``B`` random tables with the observed margins
 (sequential hypergeometric draws, cell by cell), statistic ``-sum log x_ij!`` and
@@ -64,13 +73,15 @@ def _check_size(size: int, max_states: int) -> None:
         raise TooManyTables(size)
 
 
-def _fill_row(cols: np.ndarray, w: np.ndarray, row_total: int, ncell: int, max_states: int):
+def _fill_row(cols, w, mult, row_total: int, ncell: int, max_states: int, tag=None):
     """Enumerate the first ``ncell`` cells of a row of total ``row_total`` for every state.
 
-    ``cols`` (states x c) holds the remaining column totals, ``w`` the accumulated ``-sum log x!``.
-    Returns the expanded states, the remaining row total per state and the cells' contribution.
-    When ``ncell == c`` the last cell is forced (row total left), checked against its column.
+    ``cols`` (states x c) holds the remaining column totals, ``w`` the accumulated ``-sum log x!``,
+    ``mult`` how many partial tables each state stands for. Returns the expanded states and the
+    remaining row total per state (and ``tag``, an integer label per state, carried along when
+    given). When ``ncell == c`` the last cell is forced (row total left).
     """
+    tag = np.zeros(len(w), dtype=np.int64) if tag is None else tag
     c = cols.shape[1]
     rem = np.full(len(w), row_total, dtype=np.int64)
     free = min(ncell, c - 1)
@@ -80,15 +91,30 @@ def _fill_row(cols: np.ndarray, w: np.ndarray, row_total: int, ncell: int, max_s
         hi = np.minimum(cols[:, j], rem)
         _check_size(int(np.maximum(hi - lo + 1, 0).sum()), max_states)
         idx, v = _expand(lo, hi)
-        cols, w, rem = cols[idx].copy(), w[idx] - _lfact(v), rem[idx] - v
+        cols, w, mult, rem, tag = cols[idx].copy(), w[idx] - _lfact(v), mult[idx], rem[idx] - v, tag[idx]
         cols[:, j] -= v
     if ncell == c:  # the last cell takes what is left of the row
         ok = rem <= cols[:, c - 1]
-        cols, w, rem = cols[ok], w[ok], rem[ok]
+        cols, w, mult, rem, tag = cols[ok], w[ok], mult[ok], rem[ok], tag[ok]
         w = w - _lfact(rem)
         cols[:, c - 1] -= rem
         rem = np.zeros_like(rem)
-    return cols, w, rem
+    return cols, w, mult, rem, tag
+
+
+def _merge(cols: np.ndarray, w: np.ndarray, mult: np.ndarray):
+    """Merge the partial tables whose completions are the same problem: equal remaining column
+    totals up to order (the rest of the table is symmetric in its columns) and equal ``w`` (to
+    1e-9, e.g. permutations of the same cells); their multiplicities add up."""
+    if len(w) == 0:
+        return cols, w, mult
+    cols = np.sort(cols, axis=1)
+    wkey = np.round(w * 1e9).astype(np.int64)
+    order = np.lexsort([wkey, *cols.T[::-1]])
+    keys = np.column_stack([cols[order], wkey[order]])
+    start = np.r_[True, np.any(keys[1:] != keys[:-1], axis=1)]
+    first = order[start]
+    return cols[first], w[first], np.add.reduceat(mult[order], np.flatnonzero(start))
 
 
 def _hyper_logpmf(y, good, bad, draws):
@@ -148,11 +174,11 @@ def hypergeom_tail_mass(good, bad, draws, t) -> np.ndarray:
     return np.minimum(mass, 1.0)
 
 
-def _sum_tails(log_mass, u, v, a, threshold, settled: float, chunk: int = 4096) -> float:
+def _sum_tails(log_mass, mult, u, v, a, threshold, settled: float, chunk: int = 4096) -> float:
     """``settled + sum exp(log_mass) * tail`` over the partial tables, largest masses first,
     stopping once the mass left (an upper bound of what it could add) is below 1e-15 of the sum."""
     order = np.argsort(-log_mass, kind="stable")
-    mass = np.exp(log_mass[order])
+    mass = mult[order] * np.exp(log_mass[order])
     left_after = np.cumsum(mass[::-1])[::-1]  # mass of this partial table and all after it
     total = settled
     for start in range(0, len(order), chunk):
@@ -171,6 +197,11 @@ def _even_split(total: np.ndarray, parts: int) -> np.ndarray:
     return -(rmd * _lfact(q + 1) + (parts - rmd) * _lfact(q))
 
 
+def _min_completion(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Lower bound of -sum log x! over the completions: a row (or column) total in one cell."""
+    return np.maximum(-float(_lfact(rows).sum()), -_lfact(cols).sum(axis=1))
+
+
 def _max_completion(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Upper bound of -sum log x! over the completions with row totals ``rows`` and remaining
     column totals ``cols`` (states x c): each row (or each column) split evenly on its own."""
@@ -180,16 +211,86 @@ def _max_completion(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
 
 
 def _orient(table: np.ndarray) -> np.ndarray:
-    """Rows ascending by total, the table transposed if that makes the enumeration shorter."""
+    """Fewer columns than rows (two columns for r x 2 and 2 x c tables), rows ascending by total."""
+    t = table.T if table.shape[1] > table.shape[0] else table
+    return t[np.argsort(t.sum(axis=1), kind="stable")]
 
-    def cost(t: np.ndarray) -> float:
-        r = np.sort(t.sum(axis=1))
-        c = t.shape[1]
-        outer = sum((c - 1) * np.log1p(ri) for ri in r[:-2])
-        return outer + (c - 2) * np.log1p(r[-2])
 
-    best = min((table, table.T), key=cost)
-    return best[np.argsort(best.sum(axis=1), kind="stable")]
+def _compositions(total, parts: int) -> float:
+    """Number of ways to split ``total`` into ``parts`` non-negative integers (an upper bound)."""
+    return float(special.comb(np.asarray(total) + parts - 1, parts - 1))
+
+
+def _split(rows: np.ndarray, c: int) -> int:
+    """Rows enumerated before the meeting point: balances the partial tables of the first rows
+    against the completions of the last ones (per distinct remaining column totals)."""
+    best_k, best = 1, np.inf
+    for k in range(1, len(rows)):
+        past = np.prod([_compositions(ri, c) for ri in rows[:k]])
+        nodes = min(past, _compositions(rows[:k].sum(), c))
+        future = nodes * np.prod([_compositions(ri, c) for ri in rows[k:-1]])
+        if max(past, future) < best:
+            best_k, best = k, max(past, future)
+    return best_k
+
+
+def _segmented_cumsum(x: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """Cumulative sums restarting at each segment (``start``: index of each element's segment
+    start), by doubling steps (Hillis-Steele): no running total carried across segments, so small
+    masses are not lost next to the totals of earlier segments."""
+    out = x.astype(float).copy()
+    pos = np.arange(len(x))
+    d = 1
+    while d < len(x):
+        ok = pos - d >= start
+        new = out.copy()
+        new[ok] += out[pos[ok] - d]
+        out = new
+        d *= 2
+    return out
+
+
+def _meet(t: np.ndarray, log_tol: float, max_states: int) -> float:
+    """Exact p-value of an r x c table (r >= c >= 3) by meeting in the middle.
+
+    The first k rows are enumerated (partial tables merged when equivalent); the completions of the
+    other rows are enumerated once per distinct set of remaining column totals (the node; the rest
+    of the table is symmetric in its columns). For each node the completions' ``-sum log x!`` values
+    are sorted with the cumulative sum of their probabilities, so that each partial table adds
+    ``P(partial) * mass of its node's completions below threshold - w_partial`` by a search.
+    """
+    r, c = t.shape
+    rows = t.sum(axis=1)
+    const = float(_lfact(rows).sum() + _lfact(t.sum(axis=0)).sum() - _lfact(t.sum()))
+    target = log_prob(t) + log_tol - const  # count a table when w_past + w_future <= target
+    k = _split(rows, c)
+    cols, w, mult = t.sum(axis=0)[None, :].astype(np.int64), np.zeros(1), np.ones(1)
+    for i in range(k):
+        cols, w, mult, _, _ = _fill_row(cols, w, mult, int(rows[i]), c, max_states)
+        cols, w, mult = _merge(cols, w, mult)
+    nodes, node_of = np.unique(cols, axis=0, return_inverse=True)
+    fc, fw, fm, ftag = nodes, np.zeros(len(nodes)), np.ones(len(nodes)), np.arange(len(nodes))
+    for i in range(k, r):
+        fc, fw, fm, _, ftag = _fill_row(fc, fw, fm, int(rows[i]), c, max_states, ftag)
+    # per node: completions sorted by w, probabilities relative to the node's most probable one
+    top = np.full(len(nodes), -np.inf)
+    np.maximum.at(top, ftag, fw)
+    mass = fm * np.exp(fw - top[ftag])
+    # one sort of completions (kind 0) and queries (kind 1) by node, value, kind: a query at value
+    # q sees the completions of its node with w <= q
+    node = np.r_[ftag, node_of.ravel()]
+    value = np.r_[fw, target - w]
+    kind = np.r_[np.zeros(len(fw)), np.ones(len(w))]
+    order = np.lexsort([kind, value, node])
+    node_sorted = node[order]
+    first = np.r_[True, node_sorted[1:] != node_sorted[:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    below = _segmented_cumsum(np.r_[mass, np.zeros(len(w))][order], start)
+    is_query = kind[order] == 1
+    q = order[is_query] - len(fw)
+    nq = node_of.ravel()[q]
+    total = np.sum(mult[q] * np.exp(const + w[q] + top[nq]) * below[is_query])
+    return float(min(1.0, total))
 
 
 def exact_p(table: np.ndarray, log_tol: float, max_states: int = 2_000_000) -> float:
@@ -199,28 +300,33 @@ def exact_p(table: np.ndarray, log_tol: float, max_states: int = 2_000_000) -> f
     """
     t = _orient(np.asarray(table, dtype=np.int64))
     r, c = t.shape
+    if c > 2:
+        return _meet(t, log_tol, max_states)
     rows = t.sum(axis=1)
     const = float(_lfact(rows).sum() + _lfact(t.sum(axis=0)).sum() - _lfact(t.sum()))
     threshold = log_prob(t) + log_tol
     cols = t.sum(axis=0)[None, :].astype(np.int64)
-    w = np.zeros(1)
+    w, mult = np.zeros(1), np.ones(1)
     settled = 0.0  # mass of the partial tables whose completions are all counted
     for i in range(r - 2):
-        cols, w, _ = _fill_row(cols, w, int(rows[i]), c, max_states)
-        done = const + w + _max_completion(rows[i + 1 :], cols) <= threshold
+        cols, w, mult, _, _ = _fill_row(cols, w, mult, int(rows[i]), c, max_states)
+        rest_rows = rows[i + 1 :]
+        done = const + w + _max_completion(rest_rows, cols) <= threshold
         if done.any():
-            rest = _lfact(rows[i + 1 :].sum()) - _lfact(rows[i + 1 :]).sum() - _lfact(cols[done]).sum(axis=1)
-            settled += float(np.sum(np.exp(const + w[done] + rest)))
-            cols, w = cols[~done], w[~done]
+            rest = _lfact(rest_rows.sum()) - _lfact(rest_rows).sum() - _lfact(cols[done]).sum(axis=1)
+            settled += float(np.sum(mult[done] * np.exp(const + w[done] + rest)))
+        # drop the settled ones and those none of whose completions can be counted
+        keep = ~done & (const + w + _min_completion(rest_rows, cols) <= threshold)
+        cols, w, mult = _merge(cols[keep], w[keep], mult[keep])
     # row r-1: its first c-2 cells; the 2 x 2 block left is hypergeometric in its corner cell
-    cols, w, rem = _fill_row(cols, w, int(rows[r - 2]), c - 2, max_states)
+    cols, w, mult, rem, _ = _fill_row(cols, w, mult, int(rows[r - 2]), c - 2, max_states)
     w = w - _lfact(cols[:, : c - 2]).sum(axis=1)  # row r outside the block: what its columns leave
     u, v = cols[:, c - 2].astype(float), cols[:, c - 1].astype(float)
     a = rem.astype(float)
     # cells of the 2 x 2 block: -sum log x! = log pmf(y) + log C(u + v, a) - log u! - log v!
     block_const = special.gammaln(u + v + 1) - _lfact(a) - _lfact(u + v - a) - _lfact(u) - _lfact(v)
     log_mass = const + w + block_const  # log P(partial table), summed over the block
-    return float(min(1.0, _sum_tails(log_mass, u, v, a, threshold, settled)))
+    return float(min(1.0, _sum_tails(log_mass, mult, u, v, a, threshold, settled)))
 
 
 def _random_tables(rows: np.ndarray, cols: np.ndarray, n_draws: int, rng: np.random.Generator):

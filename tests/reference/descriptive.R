@@ -94,6 +94,15 @@ fisher_rxc <- lapply(names(tables_rxc), function(nm) {
   list(name = nm, table = tab, p = fisher.test(tab, workspace = 2e7)$p.value)
 })
 
+# random tables, 2 x 2 to 5 x 4, n from 8 to 80, some with empty rows or columns
+set.seed(20240603)
+fisher_random <- lapply(1:60, function(i) {
+  r <- sample(2:5, 1)
+  c <- sample(2:4, 1)
+  tab <- matrix(rmultinom(1, sample(8:80, 1), runif(r * c)^2), r, c)
+  list(table = tab, p = fisher.test(tab, workspace = 2e7)$p.value)
+})
+
 # ---------------------------------------------------------------------------------------------
 # Pearson's chi-squared test (chisq.test, Yates' correction for 2 x 2 tables as R's default)
 # ---------------------------------------------------------------------------------------------
@@ -271,6 +280,7 @@ out <- list(
   ),
   fisher_2x2 = fisher_2x2,
   fisher_rxc = fisher_rxc,
+  fisher_random = fisher_random,
   chisq = chisq,
   kruskal_data = lapply(kw_data, as.list),
   kruskal = kruskal,
