@@ -74,11 +74,3 @@ def test_forest_plot_prints_estimates_and_p():
     )
     fig = figures.forest_plot(rows)
     assert fig.axes[0].texts[0].get_text() == "2.82 (1.03-7.76)  p = .04"
-
-
-@pytest.mark.parametrize(
-    ("p", "text"),
-    [(0.0002, "<.001"), (0.0038, ".004"), (0.04, ".04"), (0.6712, ".67"), (1.0, "1.00"), (np.nan, "NA")],
-)
-def test_format_p(p, text):
-    assert figures.format_p(p) == text

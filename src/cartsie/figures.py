@@ -231,16 +231,6 @@ def forest_plot(
     return fig
 
 
-def format_p(p: float) -> str:
-    """p as journals print it: ``<.001``, three decimals below .01, else two (``.04``, ``.30``)."""
-    if p is None or not np.isfinite(p):
-        return "NA"
-    if p < 0.001:
-        return "<.001"
-    text = f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
-    return text.lstrip("0") if p < 1 else "1.00"
-
-
 def flow_diagram(
     flow: pd.DataFrame, exclusions: pd.DataFrame | None = None, note: str | None = None
 ) -> Figure:

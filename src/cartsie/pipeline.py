@@ -21,6 +21,7 @@ import pandas as pd
 
 from cartsie import __version__, figures, paper
 from cartsie.competing import cumulative_incidence
+from cartsie.descriptive import format_p
 from cartsie.survival import kaplan_meier
 
 GROUP_LABELS = {
@@ -69,7 +70,7 @@ def _survival_figures(cohort, note):
             km,
             labels=GROUP_LABELS[group],
             title=title,
-            annotation=f"log-rank p = {figures.format_p(p)}",
+            annotation=f"log-rank p = {format_p(p)}",
             note=note,
         )
     glob = cohort.population("simple_ht")
