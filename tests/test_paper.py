@@ -71,3 +71,49 @@ def test_spm_counts_and_timing(example, est):
     )
     assert np.isfinite(est.loc["spm.fg.ht", "value"])
     assert isinstance(est, pd.DataFrame)
+
+
+def test_table1_cells_are_table_one(example, est):
+    t1 = paper.table1(example, "HT")
+    cells = t1.stats
+    age = cells[(cells["variable"] == "age") & (cells["group"] == "high")].iloc[0]
+    assert est.loc["table1.HT.age_median.high", ["value", "ci_low", "ci_high"]].tolist() == pytest.approx(
+        [age["median"], age["q1"], age["q3"]]
+    )
+    female = cells[(cells["variable"] == "sex") & (cells["level"] == "F") & (cells["group"] == "total")].iloc[
+        0
+    ]
+    assert est.loc["table1.HT.sex_female.total", "value"] == pytest.approx(female["percent"])
+    assert est.loc["table1.HT.sex_female.total", "n"] == female["n"]
+    p = t1.summary.set_index("variable").loc["sex", "p"]
+    assert est.loc["table1.HT.sex_female.total", "p"] == pytest.approx(float(np.atleast_1d(p)[0]))
+    assert est.loc[["table1.HT.n.total", "table1.HT.n.low", "table1.HT.n.high"], "value"].tolist() == [
+        9,
+        4,
+        5,
+    ]
+
+
+def test_odds_ratios_and_discrimination(example, est):
+    from cartsie.binary import logistic
+    from cartsie.discrimination import auc, diagnostic_metrics
+
+    simple = example.population("simple_ht")
+    fit = logistic(simple[["crr_day90", "simple_ht_high"]].astype(float), "crr_day90", ["simple_ht_high"])
+    row = fit.summary.loc["simple_ht_high"]
+    assert est.loc["resp.crr90.simpleht.or", ["value", "ci_low", "ci_high", "p"]].tolist() == pytest.approx(
+        [row["odds_ratio"], row["ci_lower"], row["ci_upper"], row["p"]]
+    )
+    ht = example.population("ht")
+    sens = diagnostic_metrics(ht["late_icaht_severe"], ht["ht_high"]).summary.loc["sensitivity", "estimate"]
+    assert est.loc["tox.late_icaht_ge3.ht.sensitivity", "value"] == pytest.approx(100 * sens)
+    assert est.loc["tox.late_icaht_ge3.ht.auc", "value"] == pytest.approx(
+        100 * auc(ht["late_icaht_severe"], ht["ht_high"]).auc
+    )
+
+
+def test_models_that_cannot_be_fitted_say_why(est):
+    # a dozen patients: the adjustment covariates are collinear, as R's NA coefficients would show
+    note = est.loc["surv.os.cox_adjusted.ht", "note"]
+    assert np.isnan(est.loc["surv.os.cox_adjusted.ht", "value"])
+    assert note.startswith("not estimable: cox(): term(s)")

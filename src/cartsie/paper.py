@@ -19,7 +19,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cartsie.adjust import lp_adjusted
+from cartsie.binary import logistic
 from cartsie.competing import cumulative_incidence, fine_gray
+from cartsie.descriptive import table_one
+from cartsie.discrimination import auc, diagnostic_metrics
+from cartsie.errors import CartsieError
 from cartsie.survival import kaplan_meier, logrank, median_followup
 
 COLUMNS = ("id", "value", "ci_low", "ci_high", "p", "n", "note")
@@ -264,11 +269,223 @@ def spm_estimates(cohort) -> list[dict]:
     return rows
 
 
+#: CART-SIE's adjustment covariates: stage, bulky disease, histology, disease status, IPI, bridging
+ADJUST_FOR = ("stage_advanced", "bulky", "histology", "refractory", "ipi_ge3", "bridging")
+
+#: Table 1 rows: published id stem -> (variable, level shown; None for a median with IQR)
+TABLE1_ROWS = {
+    "age_median": ("age", None),
+    "sex_female": ("sex", "F"),
+    "histology_DLBCL": ("histology", "DLBCL"),
+    "histology_HGBL": ("histology", "HGBL"),
+    "histology_PMBCL": ("histology", "PMBCL"),
+    "refractory": ("refractory", "1"),
+    "stage_advanced": ("stage_advanced", "1"),
+    "ipi_ge3": ("ipi_ge3", "1"),
+    "bulky": ("bulky", "1"),
+    "ldh_gt_uln": ("ldh_above_uln", "1"),
+    "product_axicel": ("product", "axi-cel"),
+    "product_tisacel": ("product", "tisa-cel"),
+    "vein_to_vein_months_median": ("vein_to_vein_months", None),
+    "previous_lines_1": ("prior_lines_cat", "1"),
+    "previous_lines_2": ("prior_lines_cat", "2"),
+    "previous_lines_ge3": ("prior_lines_cat", ">=3"),
+    "previous_asct": ("prior_asct", "1"),
+    "bridging": ("bridging", "1"),
+    "bridging_failure": ("bridging_failure", "1"),
+}
+TABLE1_LABELS = {
+    "age": "Age, years",
+    "sex": "Sex",
+    "histology": "Histology",
+    "refractory": "Refractory disease",
+    "stage_advanced": "Ann Arbor stage III-IV",
+    "ipi_ge3": "IPI >= 3",
+    "bulky": "Bulky disease",
+    "ldh_above_uln": "LDH > ULN",
+    "product": "Product",
+    "vein_to_vein_months": "Vein-to-vein time, months",
+    "prior_lines_cat": "Previous lines",
+    "prior_asct": "Previous ASCT",
+    "bridging": "Bridging therapy",
+    "bridging_failure": "Bridging failure",
+}
+TABLE1_SCORES = {"simpleHT": ("simple_ht", "simple_ht_group"), "HT": ("ht", "ht_group")}
+
+
+def table1(cohort, score: str = "HT"):
+    """Table 1 by ``score`` ("HT" or "simpleHT"): :func:`cartsie.descriptive.table_one` on the paper's
+    variables (Kruskal-Wallis for continuous, Fisher's exact test for categorical ones)."""
+    population, group = TABLE1_SCORES[score]
+    pop = cohort.population(population)
+    variables = list(dict.fromkeys(v for v, _ in TABLE1_ROWS.values() if v in pop.columns))
+    binary = [v for v in variables if v not in ("age", "vein_to_vein_months", "sex", "histology", "product")]
+    return table_one(pop, group, variables, labels=TABLE1_LABELS, categorical=binary)
+
+
+def table1_estimates(cohort) -> list[dict]:
+    """Table 1 by simpleHT and by HT: n, medians (IQR), percentages with exact CIs, p-values."""
+    rows = []
+    for score in TABLE1_SCORES:
+        t1 = table1(cohort, score)
+        cells = t1.stats
+        p_by_var = t1.summary.drop_duplicates("variable").set_index("variable")["p"]
+        for group in ("total", "low", "high"):
+            rows.append(_row(f"table1.{score}.n.{group}", int(t1.n[group]), n=int(t1.n[group]), note="n"))
+        for stem, (variable, level) in TABLE1_ROWS.items():
+            if variable not in p_by_var.index:
+                continue
+            for group in ("total", "low", "high"):
+                p = p_by_var[variable] if group == "total" else np.nan
+                rows.append(_table1_cell(cells, f"table1.{score}.{stem}.{group}", variable, level, group, p))
+        ldh = cells[(cells["variable"] == "ldh_above_uln") & (cells["level"].astype(str) == "1")]
+        for group in ("total", "low", "high") if len(ldh) else ():
+            missing = int(ldh.loc[ldh["group"] == group, "missing"].iloc[0])
+            rows.append(_row(f"table1.{score}.ldh_missing.{group}", missing, n=missing, note="n"))
+    return rows
+
+
+def _table1_cell(cells: pd.DataFrame, id_: str, variable: str, level, group: str, p: float) -> dict:
+    cell = cells[(cells["variable"] == variable) & (cells["group"] == group)]
+    if level is None:
+        r = cell.iloc[0]
+        return _row(id_, r["median"], (r["q1"], r["q3"]), p=p, n=r["n"], note="median (IQR)")
+    cell = cell[cell["level"].astype(str) == level]
+    if cell.empty:
+        return _row(id_, np.nan, p=p, n=0, note="count")
+    r = cell.iloc[0]
+    k, denominator = int(r["n"]), int(r["denominator"])
+    ci = stats.binomtest(k, denominator).proportion_ci(method="exact")
+    return _row(id_, r["percent"], (100 * ci.low, 100 * ci.high), p=p, n=k, note="count")
+
+
+def _estimable(id_: str, compute: Callable[[], dict]) -> dict:
+    """``compute()``, or a row saying why the quantity cannot be estimated on this cohort (a model with
+    collinear covariates, no events...): a real cohort may lack what the paper's had."""
+    try:
+        return compute()
+    except CartsieError as exc:
+        return _row(id_, np.nan, note=f"not estimable: {str(exc).splitlines()[-1].strip()}")
+
+
+def _odds_ratio(pop: pd.DataFrame, outcome: str, group: str, id_: str) -> dict:
+    data = pop[[outcome, group]].astype(float)
+    fit = logistic(data, outcome, [group])
+    s = fit.summary.loc[group]
+    return _row(id_, s["odds_ratio"], (s["ci_lower"], s["ci_upper"]), p=s["p"], n=fit.n)
+
+
+def _adjust_for(pop: pd.DataFrame) -> list[str]:
+    return [c for c in ADJUST_FOR if c in pop.columns]
+
+
+def _adjusted(id_: str, pop: pd.DataFrame, score: str, ratio: str, **model) -> dict:
+    """The score's effect adjusted by the linear predictor of :data:`ADJUST_FOR` (CART-SIE)."""
+    adjust = _adjust_for(pop)
+
+    def compute() -> dict:
+        fit = lp_adjusted(pop, score, adjust, **model)
+        s = fit.summary.iloc[0]
+        return _row(
+            id_,
+            s[ratio],
+            (s["ci_lower"], s["ci_upper"]),
+            p=s["p"],
+            n=fit.n,
+            note="adjusted by the linear predictor of " + ", ".join(adjust),
+        )
+
+    return _estimable(id_, compute)
+
+
+def _odds_ratios(specs) -> list[dict]:
+    return [_estimable(spec[-1], lambda spec=spec: _odds_ratio(*spec)) for spec in specs]
+
+
+def toxicity_models(cohort) -> list[dict]:
+    """Odds ratios of toxicity by HT and simpleHT (logistic, Wald CIs as R's glm), the adjusted OR of
+    severe late ICAHT, and how well HT high discriminates it (sensitivity, specificity, LRs, AUC)."""
+    ht, simple = cohort.population("ht"), cohort.population("simple_ht")
+    rows = _odds_ratios(
+        [
+            (ht, "late_icaht_severe", "ht_high", "tox.late_icaht_ge3.ht.or"),
+            (ht, "early_icaht", "ht_high", "tox.early_icaht.ht.or"),
+            (ht, "severe_thrombocytopenia", "ht_high", "tox.severe_thrombo.ht.or"),
+            (ht, "crs_any", "ht_high", "tox.crs_any.ht.or"),
+            (simple, "late_icaht_severe", "simple_ht_high", "tox.late_icaht_ge3.simpleht.or"),
+        ]
+    )
+    rows.append(
+        _adjusted(
+            "tox.late_icaht_ge3.ht.or_adjusted",
+            ht,
+            "ht_high",
+            "odds_ratio",
+            outcome="late_icaht_severe",
+            model="logistic",
+        )
+    )
+    metrics = diagnostic_metrics(ht["late_icaht_severe"], ht["ht_high"]).summary
+    for stat, scale in (("sensitivity", 100), ("specificity", 100), ("lr_pos", 1), ("lr_neg", 1)):
+        r = metrics.loc[stat]
+        rows.append(
+            _row(
+                f"tox.late_icaht_ge3.ht.{stat}",
+                scale * r["estimate"],
+                (scale * r["ci_lower"], scale * r["ci_upper"]),
+            )
+        )
+    a = auc(ht["late_icaht_severe"], ht["ht_high"])
+    rows.append(
+        _row(
+            "tox.late_icaht_ge3.ht.auc",
+            100 * a.auc,
+            (100 * a.ci_lower, 100 * a.ci_upper),
+            n=a.n_cases + a.n_controls,
+            note="AUC x 100 of HT high (0/1), DeLong CI",
+        )
+    )
+    return rows
+
+
+def response_models(cohort) -> list[dict]:
+    """Odds ratios of CR and of response at day 90 by HT and simpleHT."""
+    ht, simple = cohort.population("ht"), cohort.population("simple_ht")
+    return _odds_ratios(
+        [
+            (ht, "crr_day90", "ht_high", "resp.crr90.ht.or"),
+            (simple, "crr_day90", "simple_ht_high", "resp.crr90.simpleht.or"),
+            (ht, "orr_day90", "ht_high", "resp.orr90.ht.or"),
+            (simple, "orr_day90", "simple_ht_high", "resp.orr90.simpleht.or"),
+        ]
+    )
+
+
+def survival_models(cohort) -> list[dict]:
+    """Hazard ratio of OS by HT and simpleHT adjusted by the linear predictor (Supplementary Tables 4, 6)."""
+    return [
+        _adjusted(
+            f"surv.os.cox_adjusted.{key}",
+            cohort.population(pop),
+            score,
+            "hr",
+            time="os_months",
+            event="os_event",
+            model="cox",
+        )
+        for key, (pop, score) in GROUPS.items()
+    ]
+
+
 SECTIONS: tuple[Callable, ...] = (
     flow_estimates,
+    table1_estimates,
     toxicity_rates,
     response_rates,
+    toxicity_models,
+    response_models,
     survival_estimates,
+    survival_models,
     nrm_estimates,
     spm_estimates,
 )

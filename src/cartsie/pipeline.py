@@ -124,11 +124,29 @@ def _spm_figures(cohort, note):
     }
 
 
+def _both(*sections: Callable) -> Callable:
+    return lambda cohort: [row for section in sections for row in section(cohort)]
+
+
+def _table1_tables(cohort):
+    out = {}
+    for score in paper.TABLE1_SCORES:
+        t1 = paper.table1(cohort, score)
+        out[f"table1_{score.lower()}"] = t1
+    return out
+
+
 ITEMS: tuple[Item, ...] = (
     Item("flow", "Patient flow (Supplementary Figure 1)", paper.flow_estimates, _flow_figures),
-    Item("toxicity", "Hematotoxicity, CRS and ICANS", paper.toxicity_rates),
-    Item("response", "Response at day 90", paper.response_rates),
-    Item("survival", "Survival (Figure 1)", paper.survival_estimates, _survival_figures),
+    Item("table1", "Patient characteristics (Table 1)", paper.table1_estimates, tables=_table1_tables),
+    Item("toxicity", "Hematotoxicity, CRS and ICANS", _both(paper.toxicity_rates, paper.toxicity_models)),
+    Item("response", "Response at day 90", _both(paper.response_rates, paper.response_models)),
+    Item(
+        "survival",
+        "Survival (Figure 1)",
+        _both(paper.survival_estimates, paper.survival_models),
+        _survival_figures,
+    ),
     Item("nrm", "Non-relapse mortality", paper.nrm_estimates, _nrm_figures),
     Item("spm", "Second primary malignancies", paper.spm_estimates, _spm_figures),
 )
@@ -182,10 +200,15 @@ def run_items(cohort, out: Path, items: tuple[Item, ...], note: str | None, meta
                 files.append(path)
                 figure_paths[fig.axes[0].get_title(loc="left") or name] = f"figures/{name}.png"
             for name, table in it.tables(cohort).items():
-                path = out / "tables" / f"{name}.csv"
-                path.parent.mkdir(exist_ok=True)
-                table.to_csv(path, index=False)
-                files.append(path)
+                (out / "tables").mkdir(exist_ok=True)
+                written_tables = {
+                    f"{name}.csv": table.summary.to_csv(index=False),
+                    f"{name}.md": table.to_markdown(),
+                    f"{name}.html": table.to_html(),
+                }
+                for file_name, text in written_tables.items():
+                    (out / "tables" / file_name).write_text(text, encoding="utf-8")
+                    files.append(out / "tables" / file_name)
     estimates = pd.DataFrame(rows, columns=list(paper.COLUMNS))
     comparison = report.compare(estimates)
     comparison = comparison[comparison["id"].isin(estimates["id"])] if len(items) < len(ITEMS) else comparison

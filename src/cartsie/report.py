@@ -72,9 +72,18 @@ def _fmt(value: float, digits: int = 2) -> str:
     return f"{value:.{digits}f}" if abs(value) < 100 else f"{value:.0f}"
 
 
+def _display(value: float, n: float, note) -> str:
+    """A reproduced value printed like the paper: "207 (37%)" for counts, "NR" when not reached."""
+    if not np.isfinite(value):
+        return "NR" if "not reached" in str(note) else ""
+    if note == "count":
+        return f"{int(n)} ({value:.0f}%)"
+    return _fmt(value)
+
+
 def _agreement(row: pd.Series) -> str:
     pub, lo, hi = row["published_value"], row["ci_low"], row["ci_high"]
-    if row["statistic"] in COUNT_STATS:
+    if row["statistic"] in COUNT_STATS or row["note"] == "n":
         return "same" if np.isfinite(pub) and pub == row["value"] else "differs"
     if not np.isfinite(pub):
         if row["published"] == "NR":
@@ -103,12 +112,14 @@ def compare(reproduced: pd.DataFrame, published_table: pd.DataFrame | None = Non
         One row per published number: id, source, population, statistic, published (as printed),
         published_ci, published_p, reproduced (formatted), reproduced_ci, reproduced_p, agreement
         ("same" for counts and not-reached medians; "inside CI"/"outside CI" when the published value
-        falls inside/outside the reproduced 95% CI; "same conclusion"/"different conclusion" at the
+        -- for an "n (%)" cell its percentage -- falls inside/outside the reproduced 95% CI (for a
+        median, its interquartile range); "same conclusion"/"different conclusion" at the
         5% level for p-values reported alone; "not reproduced" when cartsie has no such estimate).
     """
     pub = published() if published_table is None else published_table
     parsed = pub["value"].map(parse_value)
-    pub = pub.assign(published_value=[v[0] for v in parsed])
+    # "207 (37%)" is compared by its percentage, which does not depend on the cohort's size.
+    pub = pub.assign(published_value=[v[3] if np.isfinite(v[3]) else v[0] for v in parsed])
     merged = pub.merge(reproduced, on="id", how="left", suffixes=("_pub", ""))
     merged = merged.rename(columns={"p_pub": "published_p", "value_pub": "published"})
     out = pd.DataFrame(
@@ -124,8 +135,8 @@ def compare(reproduced: pd.DataFrame, published_table: pd.DataFrame | None = Non
             ],
             "published_p": merged["published_p"],
             "reproduced": [
-                _fmt(v) if np.isfinite(v) else ("NR" if "not reached" in str(note) else "")
-                for v, note in zip(merged["value"], merged["note"], strict=True)
+                _display(v, n, note)
+                for v, n, note in zip(merged["value"], merged["n"], merged["note"], strict=True)
             ],
             "reproduced_ci": [
                 f"{_fmt(lo)}-{_fmt(hi)}" if np.isfinite(lo) and np.isfinite(hi) else ""
