@@ -85,7 +85,7 @@ class Model:
     # baseline labs: log-scale centre, latent loadings, residual sd
     plt_log: float = 5.2
     plt_m: float = -0.42
-    plt_b: float = -0.2
+    plt_b: float = -0.3
     plt_sd: float = 0.42
     anc_log: float = 1.0
     anc_m: float = -0.38
@@ -101,7 +101,7 @@ class Model:
     ferritin_log: float = 6.45
     ferritin_i: float = 0.6
     ferritin_m: float = 0.35
-    ferritin_b: float = 0.2
+    ferritin_b: float = 0.35
     ferritin_sd: float = 0.75
     # baseline characteristics (logistic intercepts and slopes)
     stage_b: float = 1.25
@@ -117,8 +117,8 @@ class Model:
     bridging: float = 1.65
     bridging_b: float = 0.6
     bridging_pd: float = -0.35
-    bridging_pd_i: float = 0.75
-    bridging_pd_b: float = 0.3
+    bridging_pd_i: float = 0.55
+    bridging_pd_b: float = 0.2
     marrow: float = -2.0
     marrow_m: float = 0.8
     marrow_b: float = 0.5
@@ -127,15 +127,15 @@ class Model:
     # CRS / ICANS: ordinal logistic latent
     crs_i: float = 0.45
     crs_b: float = 0.2
-    crs_s: float = 0.28
-    crs_cuts: tuple[float, float, float, float] = (-1.15, 1.75, 3.2, 4.6)
+    crs_s: float = 0.18
+    crs_cuts: tuple[float, float, float, float] = (-1.35, 1.45, 2.9, 4.6)
     icans_i: float = 0.35
     icans_crs: float = 0.55
     icans_axicel: float = 0.6
     icans_cuts: tuple[float, float, float, float] = (2.25, 3.2, 3.75, 5.2)
     # early neutropenia: P(nadir <= 0.5) and its length (log-normal days)
-    early: float = -0.75
-    early_s: float = 0.27
+    early: float = -0.55
+    early_s: float = 0.19
     early_m: float = 0.25
     early_days_log: float = 1.55
     early_days_m: float = 0.2
@@ -143,43 +143,43 @@ class Model:
     early_days_sd: float = 0.65
     profound: float = 0.25
     # late neutropenia nadir (log-normal, 10^9/L), recovered level
-    late_log: float = 0.82
-    late_s: float = -0.2
+    late_log: float = 0.75
+    late_s: float = -0.14
     late_m: float = -0.15
     late_long_early: float = -0.3
-    late_sd: float = 0.78
-    recovered_log: float = 1.1
+    late_sd: float = 0.68
+    recovered_log: float = 0.95
     # platelets after day 30: log-ratio to baseline; hemoglobin after day 30
-    plt_late: float = -0.15
+    plt_late: float = 0.33
     plt_late_m: float = -0.2
-    plt_late_sd: float = 0.55
+    plt_late_sd: float = 0.65
     hb_late: float = 11.6
-    hb_late_sd: float = 1.05
+    hb_late_sd: float = 1.3
     # day-90 response: ordinal logistic latent and cut-offs (PD | SD | PR | CR)
-    resp: float = 0.9
+    resp: float = 0.5
     resp_b: float = -0.35
     resp_i: float = -0.2
-    resp_s: float = -0.22
-    resp_sh: float = -0.75
+    resp_s: float = -0.08
+    resp_sh: float = -0.25
     resp_bridging_pd: float = -0.5
     resp_cuts: tuple[float, float, float] = (-0.45, -0.15, 0.15)
     # progression: cured fraction by response, and time to progression (days, log-normal)
-    cure_cr: float = 0.75
-    cure_pr: float = -0.7
-    cure_b: float = -0.3
+    cure_cr: float = 1.0
+    cure_pr: float = -0.6
+    cure_b: float = -0.15
     cure_sh: float = -0.4
-    ttp_cr_log: float = 5.4
-    ttp_pr_log: float = 4.9
-    ttp_sd_log: float = 4.1
+    ttp_cr_log: float = 5.3
+    ttp_pr_log: float = 4.6
+    ttp_sd_log: float = 3.7
     ttp_sd: float = 0.7
     sd_durable: float = 0.12
     # death after progression (log-normal days), and non-relapse mortality
-    post_prog_log: float = 5.5
+    post_prog_log: float = 5.7
     post_prog_sd: float = 1.1
-    post_prog_b: float = 0.25
+    post_prog_b: float = 0.1
     post_prog_i: float = 0.3
-    nrm: float = -3.3
-    nrm_sh: float = 1.2
+    nrm: float = -3.2
+    nrm_sh: float = 1.7
     nrm_i: float = 0.2
     nrm_age: float = 0.03
     nrm_late: float = 0.8
@@ -188,14 +188,14 @@ class Model:
     nrm_infection: float = 0.44
     # second primary malignancies: P(SPM), time (log-normal days), myeloid share, death after SPM
     spm: float = -4.6
-    spm_ht: float = 0.95
+    spm_ht: float = 1.2
     spm_age: float = 0.03
     spm_stage: float = 1.5
-    spm_marrow: float = 1.3
-    spm_thrombo: float = 0.9
-    spm_log: float = 5.9
+    spm_marrow: float = 2.2
+    spm_thrombo: float = 1.7
+    spm_log: float = 6.0
     spm_sd: float = 0.6
-    spm_myeloid: float = 0.7
+    spm_myeloid: float = 0.45
     spm_death_log: float = 6.2
     # entry and follow-up
     entry_shape: float = 2.3
@@ -257,7 +257,7 @@ def _ordinal(rng: np.random.Generator, lp: np.ndarray, cuts) -> np.ndarray:
 def _baseline(rng: np.random.Generator, n: int, m: Model) -> pd.DataFrame:
     """Latents, baseline characteristics and true baseline labs of ``n`` simulated patients."""
     B, M, I = (rng.standard_normal((n, 3)) @ np.linalg.cholesky(_LATENT_CORR).T).T
-    age = np.clip(np.round(rng.normal(57.5, 12.5, n)), 18, 84)
+    age = np.clip(np.round(rng.normal(59.5, 12.5, n)), 18, 84)
     hist = rng.choice(["DLBCL", "HGBL", "PMBCL"], n, p=[0.68, 0.19, 0.13])
     age = np.where(hist == "PMBCL", np.clip(age - 15, 18, 84), age)
     stage = 1 + _ordinal(rng, m.stage_b * B, [-1.9, -0.95, -0.1])
@@ -291,8 +291,12 @@ def _baseline(rng: np.random.Generator, n: int, m: Model) -> pd.DataFrame:
             "bridging_response": bridging_response,
             "bone_marrow_involvement": _logistic(rng, m.marrow + m.marrow_m * M + m.marrow_b * B).astype(int),
             "anc": np.round(np.exp(m.anc_log + m.anc_m * M + m.anc_sd * rng.standard_normal(n)), 2),
-            "hb": np.round(np.clip(m.hb_mean + m.hb_m * M + m.hb_i * I + m.hb_sd * rng.standard_normal(n), 5, 17), 1),
-            "plt": np.round(np.exp(m.plt_log + m.plt_m * M + m.plt_b * B + m.plt_sd * rng.standard_normal(n))),
+            "hb": np.round(
+                np.clip(m.hb_mean + m.hb_m * M + m.hb_i * I + m.hb_sd * rng.standard_normal(n), 5, 17), 1
+            ),
+            "plt": np.round(
+                np.exp(m.plt_log + m.plt_m * M + m.plt_b * B + m.plt_sd * rng.standard_normal(n))
+            ),
             "crp": np.round(
                 np.exp(m.crp_log + m.crp_i * I + m.crp_b * B + m.crp_sd * rng.standard_normal(n)), 2
             ),
@@ -405,7 +409,9 @@ def _toxicity(rng: np.random.Generator, df: pd.DataFrame, s: np.ndarray, m: Mode
     axicel = (df["product"] == "axi-cel").to_numpy()
     icans = _ordinal(rng, m.icans_i * I + m.icans_crs * crs + m.icans_axicel * axicel, m.icans_cuts)
     severe = _logistic(rng, m.early + m.early_s * s + m.early_m * M)
-    days = np.exp(m.early_days_log + m.early_days_m * M + m.early_days_s * s + m.early_days_sd * rng.standard_normal(n))
+    days = np.exp(
+        m.early_days_log + m.early_days_m * M + m.early_days_s * s + m.early_days_sd * rng.standard_normal(n)
+    )
     early_days = np.where(severe, np.clip(np.round(days), 1, 40), rng.integers(2, 6, n))
     profound = severe & _logistic(rng, m.profound + 0.3 * M + np.log(early_days / 7))
     late = np.exp(
@@ -415,7 +421,9 @@ def _toxicity(rng: np.random.Generator, df: pd.DataFrame, s: np.ndarray, m: Mode
         + m.late_long_early * (early_days >= 7) * severe
         + m.late_sd * rng.standard_normal(n)
     )
-    plt_late = df["plt_true"].to_numpy() * np.exp(m.plt_late + m.plt_late_m * M + m.plt_late_sd * rng.standard_normal(n))
+    plt_late = df["plt_true"].to_numpy() * np.exp(
+        m.plt_late + m.plt_late_m * M + m.plt_late_sd * rng.standard_normal(n)
+    )
     return {
         "crs_grade": crs,
         "icans_grade": icans,
@@ -424,7 +432,9 @@ def _toxicity(rng: np.random.Generator, df: pd.DataFrame, s: np.ndarray, m: Mode
         "profound": profound,
         "late_nadir": late,
         "plt_late": plt_late,
-        "hb_late": m.hb_late + 0.35 * (df["hb_true"].to_numpy() - 11) + m.hb_late_sd * rng.standard_normal(n) * 0.8,
+        "hb_late": m.hb_late
+        + 0.35 * (df["hb_true"].to_numpy() - 11)
+        + m.hb_late_sd * rng.standard_normal(n) * 0.8,
     }
 
 
@@ -433,7 +443,14 @@ def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m:
     n = len(df)
     B, M, I = (df[c].to_numpy() for c in "BMI")
     bridging_pd = (df["bridging_response"] == "PD").to_numpy()
-    lp = m.resp + m.resp_b * B + m.resp_i * I + m.resp_s * s + m.resp_sh * sh + m.resp_bridging_pd * bridging_pd
+    lp = (
+        m.resp
+        + m.resp_b * B
+        + m.resp_i * I
+        + m.resp_s * s
+        + m.resp_sh * sh
+        + m.resp_bridging_pd * bridging_pd
+    )
     level = _ordinal(rng, lp, m.resp_cuts)  # 0 PD, 1 SD, 2 PR, 3 CR
     response = np.array(["PD", "SD", "PR", "CR"])[level]
 
@@ -441,13 +458,23 @@ def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m:
     cured = (level >= 2) & _logistic(rng, cure_lp)
     cured |= (level == 1) & (rng.random(n) < m.sd_durable)
     ttp_log = np.select([level == 3, level == 2], [m.ttp_cr_log, m.ttp_pr_log], m.ttp_sd_log)
-    prog = np.where(level == 0, rng.uniform(20, 88, n), 90 + np.exp(ttp_log + m.ttp_sd * rng.standard_normal(n)))
+    prog = np.where(
+        level == 0, rng.uniform(20, 88, n), 90 + np.exp(ttp_log + m.ttp_sd * rng.standard_normal(n))
+    )
     prog = np.where(cured, np.inf, prog)
-    post = np.exp(m.post_prog_log - m.post_prog_b * B - m.post_prog_i * I + m.post_prog_sd * rng.standard_normal(n))
+    post = np.exp(
+        m.post_prog_log - m.post_prog_b * B - m.post_prog_i * I + m.post_prog_sd * rng.standard_normal(n)
+    )
     death_prog = prog + post
 
     late_severe = tox["late_nadir"] <= 0.5
-    nrm_lp = m.nrm + m.nrm_sh * sh + m.nrm_i * I + m.nrm_age * (df["age"].to_numpy() - 59) + m.nrm_late * late_severe
+    nrm_lp = (
+        m.nrm
+        + m.nrm_sh * sh
+        + m.nrm_i * I
+        + m.nrm_age * (df["age"].to_numpy() - 59)
+        + m.nrm_late * late_severe
+    )
     nrm_day = np.where(_logistic(rng, nrm_lp), np.exp(m.nrm_log + m.nrm_sd * rng.standard_normal(n)), np.inf)
     background = rng.exponential(365.25 / 0.015, n)
     nrm_day = np.fmin(np.maximum(nrm_day, 3), background)
@@ -468,7 +495,9 @@ def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m:
 
     progressed_first = prog < nrm_day
     death = np.where(progressed_first, np.fmin(death_prog, background), nrm_day)
-    nrm_cause = rng.choice(["infection", "toxicity", "other", "unknown"], n, p=[m.nrm_infection, 0.2, 0.24, 0.12])
+    nrm_cause = rng.choice(
+        ["infection", "toxicity", "other", "unknown"], n, p=[m.nrm_infection, 0.2, 0.24, 0.12]
+    )
     cause = np.where(progressed_first & (death_prog <= background), "lymphoma", nrm_cause)
     by_spm = spm_death < death
     death = np.where(by_spm, spm_death, death)
@@ -566,13 +595,17 @@ def _labs(rng: np.random.Generator, df: pd.DataFrame, tox: dict, events: dict, m
     plt_late = tox["plt_late"][:, None]
     plt_nadir = plt0 * np.exp(-0.9 + 0.35 * rng.standard_normal((n, 1)))
     frac = np.clip((day - 10) / 20, 0, 1)
-    plt_early = np.where(day < 10, plt0 + (plt_nadir - plt0) * day / 10, plt_nadir + (plt_late - plt_nadir) * frac)
+    plt_early = np.where(
+        day < 10, plt0 + (plt_nadir - plt0) * day / 10, plt_nadir + (plt_late - plt_nadir) * frac
+    )
     plt_series = np.where(day <= 30, plt_early, plt_late * np.where(dip, 0.75, 1.0))
     plt_series = plt_series * np.exp(0.12 * rng.standard_normal((n, v)))
 
     hb0 = df["hb_true"].to_numpy()[:, None]
     hb_late = tox["hb_late"][:, None]
-    hb = np.where(day <= 30, hb0 - 1.0 * np.minimum(day, 10) / 10, hb_late) + 0.3 * rng.standard_normal((n, v))
+    hb = np.where(day <= 30, hb0 - 1.0 * np.minimum(day, 10) / 10, hb_late) + 0.3 * rng.standard_normal(
+        (n, v)
+    )
 
     rows, cols = np.nonzero(present)
     return pd.DataFrame(
@@ -651,7 +684,9 @@ def tables(seed: int = 2024, n_enrolled: int = 1002, model: Model = DEFAULT_MODE
         infused[event.replace("_day", "_date")] = _dates(start, days).to_numpy()
     never = never.assign(infused=0)
     patients = pd.concat([infused, never], ignore_index=True)
-    patients["ldh_above_uln"] = patients["ldh_above_uln"].where(rng.random(len(patients)) >= model.ldh_missing)
+    patients["ldh_above_uln"] = patients["ldh_above_uln"].where(
+        rng.random(len(patients)) >= model.ldh_missing
+    )
     patients["center"] = np.char.mod("C%02d", rng.integers(1, 25, len(patients)))
     patients["synthetic"] = 1
     keep = [c for c in _PATIENT_COLUMNS if c in patients.columns]
