@@ -256,7 +256,7 @@ def _ordinal(rng: np.random.Generator, lp: np.ndarray, cuts) -> np.ndarray:
 
 def _baseline(rng: np.random.Generator, n: int, m: Model) -> pd.DataFrame:
     """Latents, baseline characteristics and true baseline labs of ``n`` simulated patients."""
-    B, M, I = (rng.standard_normal((n, 3)) @ np.linalg.cholesky(_LATENT_CORR).T).T
+    B, M, I = (rng.standard_normal((n, 3)) @ np.linalg.cholesky(_LATENT_CORR).T).T  # noqa: E741 (the model's names)
     age = np.clip(np.round(rng.normal(59.5, 12.5, n)), 18, 84)
     hist = rng.choice(["DLBCL", "HGBL", "PMBCL"], n, p=[0.68, 0.19, 0.13])
     age = np.where(hist == "PMBCL", np.clip(age - 15, 18, 84), age)
@@ -403,7 +403,7 @@ def _true_scores(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _toxicity(rng: np.random.Generator, df: pd.DataFrame, s: np.ndarray, m: Model) -> dict:
-    B, M, I = (df[c].to_numpy() for c in "BMI")
+    B, M, I = (df[c].to_numpy() for c in "BMI")  # noqa: E741 (the model's names)
     n = len(df)
     crs = _ordinal(rng, m.crs_i * I + m.crs_b * B + m.crs_s * s, m.crs_cuts)
     axicel = (df["product"] == "axi-cel").to_numpy()
@@ -441,7 +441,7 @@ def _toxicity(rng: np.random.Generator, df: pd.DataFrame, s: np.ndarray, m: Mode
 def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m: Model) -> dict:
     """Day-90 response and event days (NaN = does not happen before follow-up ends)."""
     n = len(df)
-    B, M, I = (df[c].to_numpy() for c in "BMI")
+    B, I = df["B"].to_numpy(), df["I"].to_numpy()  # noqa: E741 (the model's names)
     bridging_pd = (df["bridging_response"] == "PD").to_numpy()
     lp = (
         m.resp
@@ -547,8 +547,37 @@ def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m:
 
 
 _VISITS = np.array(
-    [*range(15), 17, 21, 24, 28, 35, 42, 49, 56, 63, 70, 77, 84, 90]
-    + [120, 150, 180, 210, 240, 270, 300, 330, 365, 425, 485, 545, 605, 665, 730]
+    [
+        *range(15),
+        17,
+        21,
+        24,
+        28,
+        35,
+        42,
+        49,
+        56,
+        63,
+        70,
+        77,
+        84,
+        90,
+        120,
+        150,
+        180,
+        210,
+        240,
+        270,
+        300,
+        330,
+        365,
+        425,
+        485,
+        545,
+        605,
+        665,
+        730,
+    ]
 )
 
 
