@@ -295,6 +295,37 @@ def reproduce(
     click.echo("published vs reproduced: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
 
+@main.command()
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("cartsie-synthetic"),
+    show_default=True,
+    help="Folder for the two CSV files.",
+)
+@click.option("--seed", type=int, default=2024, show_default=True, help="Seed of the random generator.")
+@click.option(
+    "--n-enrolled", type=int, default=1002, show_default=True, help="Enrolled patients (the flow is scaled)."
+)
+@_friendly
+def synth(out: Path, seed: int, n_enrolled: int) -> None:
+    """Write the built-in SYNTHETIC CART-SIE-like cohort as CSV files (simulated, not patient data).
+
+    Writes synthetic_patients_seed<SEED>.csv and synthetic_labs_seed<SEED>.csv in cartsie's input
+    schema, ready for `cartsie validate` or `cartsie reproduce --data ... --labs ...`. Every row has
+    synthetic = 1. The same seed always gives the same files.
+    """
+    from cartsie import synthetic
+
+    try:
+        paths = synthetic.write(out, seed=seed, n_enrolled=n_enrolled)
+    except ValueError as exc:
+        raise CartsieError(str(exc)) from exc
+    for path in paths:
+        click.echo(f"wrote {path} (synthetic data)")
+
+
 def validation_report(c) -> str:
     """Plain-text validation report of a loaded cohort (aggregates only, no patient rows)."""
     lines = ["cartsie validate: no problems found.", ""]

@@ -65,7 +65,7 @@ PUBLISHED_FLOW = {
 }
 
 #: Non-LBCL histologies of infused patients excluded from the analyses (kept as histology details)
-OTHER_HISTOLOGIES = ("FL", "MCL", "Richter transformation", "Burkitt lymphoma")
+OTHER_HISTOLOGIES = ("FL", "MCL", "CLL", "Burkitt lymphoma")
 
 _LABS = ("anc", "hb", "plt", "crp", "ferritin")
 _LATENT_CORR = np.array([[1.0, 0.2, 0.5], [0.2, 1.0, 0.3], [0.5, 0.3, 1.0]])  # B, M, I
@@ -127,7 +127,7 @@ class Model:
     # CRS / ICANS: ordinal logistic latent
     crs_i: float = 0.45
     crs_b: float = 0.2
-    crs_s: float = 0.18
+    crs_s: float = 0.1
     crs_cuts: tuple[float, float, float, float] = (-1.35, 1.45, 2.9, 4.6)
     icans_i: float = 0.35
     icans_crs: float = 0.55
@@ -143,7 +143,7 @@ class Model:
     early_days_sd: float = 0.65
     profound: float = 0.25
     # late neutropenia nadir (log-normal, 10^9/L), recovered level
-    late_log: float = 0.75
+    late_log: float = 0.68
     late_s: float = -0.14
     late_m: float = -0.15
     late_long_early: float = -0.3
@@ -164,11 +164,11 @@ class Model:
     resp_bridging_pd: float = -0.5
     resp_cuts: tuple[float, float, float] = (-0.45, -0.15, 0.15)
     # progression: cured fraction by response, and time to progression (days, log-normal)
-    cure_cr: float = 1.0
+    cure_cr: float = 1.6
     cure_pr: float = -0.6
-    cure_b: float = -0.15
+    cure_b: float = 0.0
     cure_sh: float = -0.4
-    ttp_cr_log: float = 5.3
+    ttp_cr_log: float = 5.6
     ttp_pr_log: float = 4.6
     ttp_sd_log: float = 3.7
     ttp_sd: float = 0.7
@@ -177,9 +177,9 @@ class Model:
     post_prog_log: float = 5.7
     post_prog_sd: float = 1.1
     post_prog_b: float = 0.1
-    post_prog_i: float = 0.3
+    post_prog_i: float = 0.4
     nrm: float = -3.2
-    nrm_sh: float = 1.7
+    nrm_sh: float = 1.9
     nrm_i: float = 0.2
     nrm_age: float = 0.03
     nrm_late: float = 0.8
@@ -187,13 +187,13 @@ class Model:
     nrm_sd: float = 1.0
     nrm_infection: float = 0.44
     # second primary malignancies: P(SPM), time (log-normal days), myeloid share, death after SPM
-    spm: float = -4.6
+    spm: float = -4.5
     spm_ht: float = 1.2
     spm_age: float = 0.03
     spm_stage: float = 1.5
     spm_marrow: float = 2.2
     spm_thrombo: float = 1.7
-    spm_log: float = 6.0
+    spm_log: float = 6.2
     spm_sd: float = 0.6
     spm_myeloid: float = 0.45
     spm_death_log: float = 6.2

@@ -1,0 +1,278 @@
+"""Calibration of the built-in synthetic cohort against the paper's published numbers.
+
+:func:`simulate` analyses many seeds of :func:`cartsie.synthetic.cartsie_like` with
+:func:`cartsie.paper.estimates` (cartsie's own functions, exactly as ``cartsie reproduce`` does), in
+parallel with joblib -- all cores by default, or a Dask cluster through joblib's dask backend.
+:func:`calibration_table` sets each published value beside the distribution of its reproduction over
+the seeds: mean, median, 2.5 and 97.5 percentiles, and whether the published value lies inside that
+95% range. Like :mod:`cartsie.report`, and unlike the analysis code, this module reads the published
+numbers. Tables hold aggregates only.
+
+Which published rows are compared: every row with a numeric point value (counts, percentages, medians,
+odds, hazard and likelihood ratios, AUC). A printed "n (%)" cell is compared by its percentage, as
+:mod:`cartsie.report` does; "median (IQR)" by the median. Rows published only as a p-value (log-rank
+tests) and "not reached" medians are kept with ``inside`` missing and the reason given. Flow counts
+are fixed by construction (the same in every seed) and are compared as equal or not.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cartsie import report
+
+#: The estimates the synthetic cohort must reproduce within its simulated 95% range.
+HEADLINE_IDS = (
+    "surv.os.1y.ht.low",
+    "surv.os.1y.ht.high",
+    "surv.pfs.1y.ht.low",
+    "surv.pfs.1y.ht.high",
+    "surv.os.1y.simpleht.low",
+    "surv.os.1y.simpleht.high",
+    "surv.pfs.1y.simpleht.low",
+    "surv.pfs.1y.simpleht.high",
+    "resp.crr90.ht.or",
+    "resp.orr90.ht.or",
+    "resp.crr90.simpleht.or",
+    "resp.orr90.simpleht.or",
+    "tox.late_icaht_ge3.ht.or",
+    "spm.fg.ht",
+    "spm.cif.2y",
+    "surv.followup.median",
+)
+
+
+def _one_seed(seed: int, generate: Callable | None) -> pd.DataFrame:
+    from cartsie import paper
+
+    if generate is None:
+        from cartsie.synthetic import cartsie_like as generate
+    with warnings.catch_warnings():
+        # separation and sparse-data warnings are part of what is being measured over seeds
+        warnings.simplefilter("ignore")
+        est = paper.estimates(generate(seed))
+    return est[["id", "value", "p"]].assign(seed=seed)
+
+
+def simulate(
+    seeds: Iterable[int],
+    *,
+    n_jobs: int = -1,
+    scheduler=None,
+    progress: bool = True,
+    generate: Callable | None = None,
+) -> pd.DataFrame:
+    """Reproduce the paper's estimates on many synthetic cohorts.
+
+    Parameters
+    ----------
+    seeds : iterable of int
+        Seeds of :func:`cartsie.synthetic.cartsie_like` (or of ``generate``).
+    n_jobs : int
+        joblib workers; -1 = all cores.
+    scheduler : str or distributed.Client, optional
+        Address of a Dask scheduler (``"tcp://host:8786"``) or a client: run through joblib's dask
+        backend instead of local processes (needs ``pip install "dask[distributed]"``).
+    progress : bool
+        Show a progress bar (rich) on the terminal.
+    generate : callable, optional
+        ``seed -> Cohort``; default :func:`cartsie.synthetic.cartsie_like`.
+
+    Returns
+    -------
+    DataFrame
+        Long table: seed, id, value, p (one row per seed and estimate).
+    """
+    from joblib import Parallel, delayed, parallel_config
+
+    seeds = list(seeds)
+    tasks = (delayed(_one_seed)(s, generate) for s in seeds)
+    client = None
+    if scheduler is not None:
+        try:
+            from distributed import Client
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError(
+                'running on a Dask cluster needs distributed: pip install "dask[distributed]"'
+            ) from exc
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+    try:
+        with parallel_config(backend="dask") if client is not None else _nullcontext():
+            runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+            results = _with_progress(runner(tasks), len(seeds), progress)
+            frames = list(results)
+    finally:
+        if client is not None and client is not scheduler:
+            client.close()
+    return pd.concat(frames, ignore_index=True).sort_values(["seed", "id"], ignore_index=True)
+
+
+class _nullcontext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _with_progress(results, total: int, progress: bool):
+    if not progress:
+        yield from results
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True) as bar:
+        task = bar.add_task("synthetic seeds", total=total)
+        for r in results:
+            bar.advance(task)
+            yield r
+
+
+def _published_values() -> pd.DataFrame:
+    pub = report.published()
+    values, reasons = [], []
+    for _, row in pub.iterrows():
+        text = str(row["value"]).strip() if pd.notna(row["value"]) else ""
+        if text == "NR":
+            values.append(np.nan)
+            reasons.append("published as not reached")
+            continue
+        if not text or text == "nan":
+            values.append(np.nan)
+            reasons.append("published as a p-value only")
+            continue
+        parsed = report.parse_value(text)
+        # report.parse_value: (value, low, high, percent); an n (%) cell compares by its percent
+        values.append(parsed[3] if np.isfinite(parsed[3]) else parsed[0])
+        reasons.append("")
+    return pub.assign(published_value=values, reason=reasons)
+
+
+def calibration_table(sims: pd.DataFrame) -> pd.DataFrame:
+    """Published value versus its distribution over the simulated seeds, one row per published id.
+
+    ``inside`` is True when the published value lies within the 2.5-97.5 percentile range of the
+    simulated estimates (bounds included; percentiles by linear interpolation, numpy's default);
+    missing when the row is not compared (``reason`` says why). Non-finite estimates (a sub-hazard
+    ratio with no event in one group) count in ``n_nonfinite`` and stay out of the mean and sd; the
+    percentiles use every seed, with +inf above all finite values.
+    """
+    pub = _published_values()
+    g = sims.groupby("id")["value"]
+    rows = []
+    for _, r in pub.iterrows():
+        v = g.get_group(r["id"]).to_numpy(float) if r["id"] in g.groups else np.array([])
+        v = v[~np.isnan(v)]
+        finite = v[np.isfinite(v)]
+        lo, med, hi = np.percentile(v, [2.5, 50, 97.5]) if len(v) else (np.nan,) * 3
+        reason = r["reason"] or ("" if len(v) else "not reproduced")
+        pv = r["published_value"]
+        inside = pd.NA if reason else bool(lo <= pv <= hi)
+        rows.append(
+            {
+                "id": r["id"],
+                "analysis": r["analysis"],
+                "statistic": r["statistic"],
+                "published": r["value"],
+                "published_value": pv,
+                "mean": finite.mean() if len(finite) else np.nan,
+                "sd": finite.std(ddof=1) if len(finite) > 1 else np.nan,
+                "median": med,
+                "p2_5": lo,
+                "p97_5": hi,
+                "n_seeds": len(v),
+                "n_nonfinite": len(v) - len(finite),
+                "inside": inside,
+                "headline": r["id"] in HEADLINE_IDS,
+                "reason": reason,
+            }
+        )
+    out = pd.DataFrame(rows)
+    out["inside"] = out["inside"].astype("boolean")
+    return out
+
+
+def summarise(table: pd.DataFrame) -> dict:
+    """Share of compared estimates whose published value is inside the simulated 95% range."""
+    compared = table[table["inside"].notna()]
+    head = table[table["headline"]]
+    return {
+        "compared": len(compared),
+        "inside": int(compared["inside"].sum()),
+        "share_inside": float(compared["inside"].mean()) if len(compared) else np.nan,
+        "headline_inside": int(head["inside"].fillna(False).sum()),
+        "headline_total": len(head),
+        "all_headline_inside": bool(head["inside"].fillna(False).all()),
+        "seeds": int(table["n_seeds"].max()) if len(table) else 0,
+    }
+
+
+def plot_calibration(table: pd.DataFrame, path: str | Path) -> Path:
+    """Each compared estimate's simulated 95% range (bar) and the published value (dot), standardised
+    by the simulated mean and sd; headline estimates in red. Aggregates only."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = table[table["inside"].notna() & (table["sd"] > 0)].reset_index(drop=True)
+    z = lambda x: (x - t["mean"]) / t["sd"]  # noqa: E731
+    fig, ax = plt.subplots(figsize=(7, max(4, 0.16 * len(t))))
+    y = np.arange(len(t))
+    colour = np.where(t["headline"], "tab:red", "tab:blue")
+    ax.hlines(y, z(t["p2_5"]).clip(-6, 6), z(t["p97_5"]).clip(-6, 6), color="0.7", lw=3)
+    ax.scatter(z(t["published_value"]).clip(-6, 6), y, c=colour, s=12, zorder=3)
+    ax.set_yticks(y, t["id"], fontsize=5)
+    ax.invert_yaxis()
+    ax.axvline(0, color="0.5", lw=0.5)
+    ax.set_xlabel("(published - simulated mean) / simulated sd; bar: simulated 2.5-97.5%")
+    s = summarise(table)
+    ax.set_title(
+        f"Synthetic cohort calibration: {s['inside']}/{s['compared']} inside, "
+        f"headline {s['headline_inside']}/{s['headline_total']} ({s['seeds']} seeds)",
+        fontsize=8,
+    )
+    fig.text(0.01, 0.005, "Synthetic data (cartsie built-in cohort), not patient data", fontsize=6)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return path
+
+
+def write(table: pd.DataFrame, out_dir: str | Path) -> list[Path]:
+    """``calibration.csv``, ``calibration.md`` (summary on top) and ``calibration.png`` in ``out_dir``."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    s = summarise(table)
+    csv = out / "calibration.csv"
+    table.to_csv(csv, index=False)
+    md = out / "calibration.md"
+    cols = ["id", "published", "mean", "median", "p2_5", "p97_5", "inside", "headline", "reason"]
+    body = (
+        table[cols].to_markdown(index=False, floatfmt=".3g") if _has_tabulate() else table[cols].to_string()
+    )
+    md.write_text(
+        "# Calibration of the synthetic cohort (synthetic data, not patient data)\n\n"
+        f"{s['seeds']} seeds; published value inside the simulated 95% range for {s['inside']} of "
+        f"{s['compared']} compared estimates ({100 * s['share_inside']:.1f}%); headline estimates inside: "
+        f"{s['headline_inside']} of {s['headline_total']}.\n\n{body}\n",
+        encoding="utf-8",
+    )
+    return [csv, md, plot_calibration(table, out / "calibration.png")]
+
+
+def _markdown(df: pd.DataFrame) -> str:
+    def cell(v):
+        if isinstance(v, float):
+            return "" if np.isnan(v) else f"{v:.3g}"
+        return "" if v is pd.NA else str(v)
+
+    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
