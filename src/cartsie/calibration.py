@@ -254,9 +254,7 @@ def write(table: pd.DataFrame, out_dir: str | Path) -> list[Path]:
     table.to_csv(csv, index=False)
     md = out / "calibration.md"
     cols = ["id", "published", "mean", "median", "p2_5", "p97_5", "inside", "headline", "reason"]
-    body = (
-        table[cols].to_markdown(index=False, floatfmt=".3g") if _has_tabulate() else table[cols].to_string()
-    )
+    body = _markdown(table[cols])
     md.write_text(
         "# Calibration of the synthetic cohort (synthetic data, not patient data)\n\n"
         f"{s['seeds']} seeds; published value inside the simulated 95% range for {s['inside']} of "
