@@ -70,7 +70,7 @@ def _survival_figures(cohort, note):
             km,
             labels=GROUP_LABELS[group],
             title=title,
-            annotation=f"log-rank p = {format_p(p)}",
+            annotation=f"log-rank p {_relation(format_p(p))}",
             note=note,
         )
     glob = cohort.population("simple_ht")
@@ -85,6 +85,11 @@ def _survival_figures(cohort, note):
             km, labels={"all": "all patients"}, title=title, note=note
         )
     return out
+
+
+def _relation(p_text: str) -> str:
+    """'= .03', or '<.001' as it stands (not '= <.001')."""
+    return p_text if p_text[:1] in "<>" else f"= {p_text}"
 
 
 def _cif_figure(pop, time, event, group, title, note, labels=None):
