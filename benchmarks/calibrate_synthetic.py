@@ -29,7 +29,7 @@ def main() -> None:
     sims = calibration.simulate(seeds, n_jobs=args.jobs, scheduler=args.scheduler)
     elapsed = time.perf_counter() - start
     table = calibration.calibration_table(sims)
-    calibration.write(table, args.out)
+    calibration.write(table, args.out, sims)
     s = calibration.summarise(table)
     print(
         f"{s['seeds']} seeds in {elapsed:.1f} s ({s['seeds'] / elapsed:.2f} seeds/s); "

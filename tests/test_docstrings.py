@@ -15,6 +15,7 @@ MODULES = [
     "cartsie.binary",
     "cartsie.discrimination",
     "cartsie.adjust",
+    "cartsie.synthetic",
 ]
 
 

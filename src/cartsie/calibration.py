@@ -169,7 +169,7 @@ def calibration_table(sims: pd.DataFrame) -> pd.DataFrame:
         v = g.get_group(r["id"]).to_numpy(float) if r["id"] in g.groups else np.array([])
         v = v[~np.isnan(v)]
         finite = v[np.isfinite(v)]
-        lo, med, hi = np.percentile(v, [2.5, 50, 97.5]) if len(v) else (np.nan,) * 3
+        lo, med, hi = _percentiles(v)
         reason = r["reason"] or ("" if len(v) else "not reproduced")
         pv = r["published_value"]
         inside = pd.NA if reason else bool(lo <= pv <= hi)
@@ -195,6 +195,16 @@ def calibration_table(sims: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["inside"] = out["inside"].astype("boolean")
     return out
+
+
+def _percentiles(v: np.ndarray) -> tuple[float, float, float]:
+    """2.5, 50 and 97.5 percentiles (linear interpolation) where +/-inf rank beyond every finite value:
+    numpy would interpolate inf - inf into NaN."""
+    if not len(v):
+        return (np.nan,) * 3
+    big = np.finfo(float).max / 4
+    q = np.percentile(np.clip(v, -big, big), [2.5, 50, 97.5])
+    return tuple(float(np.sign(x) * np.inf) if abs(x) >= big / 2 else float(x) for x in q)
 
 
 def summarise(table: pd.DataFrame) -> dict:
@@ -245,13 +255,18 @@ def plot_calibration(table: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def write(table: pd.DataFrame, out_dir: str | Path) -> list[Path]:
-    """``calibration.csv``, ``calibration.md`` (summary on top) and ``calibration.png`` in ``out_dir``."""
+def write(table: pd.DataFrame, out_dir: str | Path, sims: pd.DataFrame | None = None) -> list[Path]:
+    """``calibration.csv``, ``calibration.md`` (summary on top), ``calibration.png`` and, given the
+    simulations, ``calibration_seeds.csv.gz`` (each seed's estimates: aggregates only) in ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     s = summarise(table)
     csv = out / "calibration.csv"
     table.to_csv(csv, index=False)
+    paths = [csv]
+    if sims is not None:
+        paths.append(out / "calibration_seeds.csv.gz")
+        sims.to_csv(paths[-1], index=False)
     md = out / "calibration.md"
     cols = ["id", "published", "mean", "median", "p2_5", "p97_5", "inside", "headline", "reason"]
     body = _markdown(table[cols])
@@ -262,7 +277,7 @@ def write(table: pd.DataFrame, out_dir: str | Path) -> list[Path]:
         f"{s['headline_inside']} of {s['headline_total']}.\n\n{body}\n",
         encoding="utf-8",
     )
-    return [csv, md, plot_calibration(table, out / "calibration.png")]
+    return [*paths, md, plot_calibration(table, out / "calibration.png")]
 
 
 def _markdown(df: pd.DataFrame) -> str:

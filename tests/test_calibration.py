@@ -1,0 +1,76 @@
+"""Calibration table: published values against their simulated distribution, on hand-made sims."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cartsie import calibration
+
+
+def _sims(values: dict[str, list[float]]) -> pd.DataFrame:
+    rows = [
+        {"seed": s, "id": id_, "value": v, "p": np.nan}
+        for id_, vs in values.items()
+        for s, v in enumerate(vs)
+    ]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def table():
+    sims = _sims(
+        {
+            "resp.orr.global": list(np.linspace(50, 60, 41)),  # published 55: inside
+            "resp.crr.global": list(np.linspace(30, 40, 41)),  # published 47: outside
+            "table1.simpleHT.sex_female.total": list(np.linspace(36, 38, 41)),  # "207 (37%)": by percent
+            "tox.severe_thrombo.ht.or": [2.0, 3.0, 4.0, np.inf],  # separation in one seed
+            "surv.os.logrank.ht": [np.nan, np.nan],  # published as a p-value only
+            "surv.os.median.global": [20.0, 30.0],  # published "NR"
+        }
+    )
+    return calibration.calibration_table(sims).set_index("id")
+
+
+def test_percentiles_and_inside_as_numpy(table):
+    v = np.linspace(50, 60, 41)
+    r = table.loc["resp.orr.global"]
+    lo, med, hi = np.percentile(v, [2.5, 50, 97.5])
+    assert (r["p2_5"], r["median"], r["p97_5"]) == pytest.approx((lo, med, hi), rel=1e-12)
+    assert r["mean"] == pytest.approx(v.mean()) and r["sd"] == pytest.approx(v.std(ddof=1))
+    assert bool(r["inside"]) and r["n_seeds"] == 41
+    assert not bool(table.loc["resp.crr.global", "inside"])
+
+
+def test_count_percent_cells_compare_by_percent(table):
+    r = table.loc["table1.simpleHT.sex_female.total"]
+    assert r["published_value"] == 37.0 and bool(r["inside"])
+
+
+def test_infinite_estimates_rank_above_finite_ones(table):
+    r = table.loc["tox.severe_thrombo.ht.or"]
+    # numpy's interpolation would give NaN for the top percentile; published 6.02 < inf is inside
+    assert r["p97_5"] == np.inf and r["n_nonfinite"] == 1
+    assert r["mean"] == pytest.approx(3.0)
+    assert bool(r["inside"])
+
+
+def test_rows_not_compared_say_why(table):
+    assert pd.isna(table.loc["surv.os.logrank.ht", "inside"])
+    assert "p-value" in table.loc["surv.os.logrank.ht", "reason"]
+    assert "not reached" in table.loc["surv.os.median.global", "reason"]
+    assert table.loc["surv.followup.median", "reason"] == "not reproduced"
+
+
+def test_summary_counts(table):
+    s = calibration.summarise(table.reset_index())
+    assert s["compared"] == 4 and s["inside"] == 3
+    assert s["share_inside"] == pytest.approx(0.75)
+    assert s["headline_total"] == len(calibration.HEADLINE_IDS) and not s["all_headline_inside"]
+
+
+def test_write_files(table, tmp_path):
+    paths = calibration.write(table.reset_index(), tmp_path)
+    names = {p.name for p in paths}
+    assert names == {"calibration.csv", "calibration.md", "calibration.png"}
+    md = (tmp_path / "calibration.md").read_text()
+    assert "synthetic data" in md and "3 of 4 compared" in md
