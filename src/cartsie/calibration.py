@@ -204,7 +204,10 @@ def _percentiles(v: np.ndarray) -> tuple[float, float, float]:
         return (np.nan,) * 3
     big = np.finfo(float).max / 4
     q = np.percentile(np.clip(v, -big, big), [2.5, 50, 97.5])
-    return tuple(float(np.sign(x) * np.inf) if abs(x) >= big / 2 else float(x) for x in q)
+    finite = v[np.isfinite(v)]
+    top, bottom = (finite.max(), finite.min()) if len(finite) else (0.0, 0.0)
+    # interpolated between the largest finite value and +inf: +inf
+    return tuple(np.inf if x > top else -np.inf if x < bottom else float(x) for x in q)
 
 
 def summarise(table: pd.DataFrame) -> dict:
