@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -102,7 +103,7 @@ def simulate(
             ) from exc
         client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
     try:
-        with parallel_config(backend="dask") if client is not None else _nullcontext():
+        with parallel_config(backend="dask") if client is not None else nullcontext():
             runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
             results = _with_progress(runner(tasks), len(seeds), progress)
             frames = list(results)
@@ -110,14 +111,6 @@ def simulate(
         if client is not None and client is not scheduler:
             client.close()
     return pd.concat(frames, ignore_index=True).sort_values(["seed", "id"], ignore_index=True)
-
-
-class _nullcontext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def _with_progress(results, total: int, progress: bool):

@@ -51,6 +51,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cartsie import schema
 from cartsie.scores import score_all
 
 #: The published patient flow of CART-SIE (Results; Supplementary Figure 1).
@@ -718,50 +719,11 @@ def tables(seed: int = 2024, n_enrolled: int = 1002, model: Model = DEFAULT_MODE
     )
     patients["center"] = np.char.mod("C%02d", rng.integers(1, 25, len(patients)))
     patients["synthetic"] = 1
-    keep = [c for c in _PATIENT_COLUMNS if c in patients.columns]
+    # the schema's columns in its order; the latents and true labs stay inside the simulation
+    keep = [c for c in schema.PATIENTS if c in patients.columns]
     patients = patients[keep].sort_values("patient_id", ignore_index=True)
     labs = labs.sort_values(["patient_id", "day"], ignore_index=True).assign(synthetic=1)
     return SyntheticTables(patients=patients, labs=labs, seed=seed)
-
-
-_PATIENT_COLUMNS = (
-    "patient_id",
-    "center",
-    "infused",
-    "histology",
-    "infusion_date",
-    "age",
-    "sex",
-    "stage",
-    "ipi",
-    "bulky",
-    "refractory",
-    "ldh_above_uln",
-    "product",
-    "vein_to_vein_days",
-    "prior_lines",
-    "prior_asct",
-    "bridging",
-    "bridging_response",
-    "bone_marrow_involvement",
-    "anc",
-    "hb",
-    "plt",
-    "crp",
-    "ferritin",
-    "crs_grade",
-    "icans_grade",
-    "response_day90",
-    "response_date",
-    "progression_date",
-    "death_date",
-    "death_cause",
-    "spm_date",
-    "spm_type",
-    "next_therapy_date",
-    "last_followup_date",
-    "synthetic",
-)
 
 
 def cartsie_like(seed: int = 2024, n_enrolled: int = 1002, model: Model = DEFAULT_MODEL):
