@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cartsie import _finegray
+from cartsie._missing import MissingValuesWarning
 from cartsie.competing import fine_gray
-from cartsie.errors import ConvergenceWarning, InputError, SeparationWarning
+from cartsie.errors import ConvergenceWarning, InputError, MonotoneLikelihoodWarning, SeparationWarning
 from cartsie.survival import cox
 from tests._competing_naive import pieces
 from tests._competing_ref import as_list, fixture, frame, matrix, r_term
@@ -35,15 +36,19 @@ def _id(case: dict) -> str:
 
 
 def _fit(case: dict, **kw):
-    return fine_gray(
-        frame(case["data"]),
-        "time",
-        "event",
-        as_list(case["covariates"]),
-        cause=case["failcode"],
-        censor_code=case["cencode"],
-        **kw,
+    df = frame(case["data"])
+    covariates = as_list(case["covariates"])
+    n_missing = int(df[["time", "event", *covariates]].isna().any(axis=1).sum())
+    # crr drops incomplete rows silently; fine_gray says so, naming itself and the count
+    expect = (
+        pytest.warns(MissingValuesWarning, match=rf"fine_gray\(\): {n_missing} of {len(df)} rows left out")
+        if n_missing
+        else warnings.catch_warnings()
     )
+    with expect:
+        return fine_gray(
+            df, "time", "event", covariates, cause=case["failcode"], censor_code=case["cencode"], **kw
+        )
 
 
 @pytest.fixture(scope="module", params=CASES, ids=[_id(c) for c in CASES])
@@ -147,6 +152,7 @@ def test_linear_predictor_contract():
     case = next(c for c in CASES if c["data"] == "ties" and len(as_list(c["covariates"])) == 3)
     fit = _fit(case)
     df = frame("ties")
+    assert fit.n_missing == 2
     lp = fit.linear_predictor(df)
     assert lp.index.equals(df.index)
     assert lp.isna().sum() == 2  # the two rows with x1 missing
@@ -217,9 +223,15 @@ def test_separation_warns():
     """A level with no event of the cause: the coefficient runs off to -infinity (crr says nothing)."""
     df = frame("heavy")
     df = df.assign(event=np.where((df["x3"] == 1) & (df["event"] == 1), 2, df["event"]))
-    with pytest.warns(SeparationWarning, match="'x3'"):
+    with pytest.warns(MonotoneLikelihoodWarning, match="'x3' are infinite"):
         fit = fine_gray(df, "time", "event", ["x1", "x3"])
-    assert fit.params["x3"] < -10
+    assert issubclass(MonotoneLikelihoodWarning, SeparationWarning)
+    assert fit.infinite_terms == ("x3",) and fit.params["x3"] == -np.inf
+    s = fit.summary
+    assert s.loc["x3", "shr"] == 0 and s.loc["x3", ["se", "ci_lower", "ci_upper", "z", "p"]].isna().all()
+    assert np.isfinite(s.loc["x1", ["coef", "se", "ci_lower", "ci_upper", "p"]].astype(float)).all()
+    assert fit.last_iterate.loc["x3", "coef"] < -10  # what crr prints
+    assert np.isfinite(fit.linear_predictor(df)).all()
 
 
 def test_non_convergence_warns():

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartsie.errors import ConvergenceWarning, InputError, SeparationWarning
+from cartsie._missing import MissingValuesWarning
+from cartsie.errors import ConvergenceWarning, InputError, MonotoneLikelihoodWarning, SeparationWarning
 from cartsie.survival import cox
 from tests._survival_ref import fixture, frame, matrix, none_if_empty
 from tests.reference.tolerances import assert_estimates, assert_p
@@ -33,18 +34,25 @@ def _data(case: dict) -> tuple[pd.DataFrame, dict | None]:
 
 def _fit(case: dict, **kw):
     df, reference = _data(case)
-    return cox(
-        df,
-        "time",
-        "status",
-        case["covariates"] if isinstance(case["covariates"], list) else [case["covariates"]],
-        ties=case["ties"],
-        cluster=none_if_empty(case["cluster"]),
-        strata=none_if_empty(case["strata"]),
-        robust=True if case["name"] == "lung_robust" else None,
-        reference=reference,
-        **kw,
+    # R's "observations deleted due to missingness" is our MissingValuesWarning, with the same count
+    expect = (
+        pytest.warns(MissingValuesWarning, match=rf"cox\(\): {case['n_missing']} of {len(df)} rows left out")
+        if case["n_missing"]
+        else warnings.catch_warnings()
     )
+    with expect:
+        return cox(
+            df,
+            "time",
+            "status",
+            case["covariates"] if isinstance(case["covariates"], list) else [case["covariates"]],
+            ties=case["ties"],
+            cluster=none_if_empty(case["cluster"]),
+            strata=none_if_empty(case["strata"]),
+            robust=True if case["name"] == "lung_robust" else None,
+            reference=reference,
+            **kw,
+        )
 
 
 @pytest.fixture(scope="module", params=CASES, ids=[c["name"] for c in CASES])
@@ -201,19 +209,34 @@ def test_conf_level():
 def test_infinite_coefficient_warns_and_matches_r_last_iterate():
     ref = fixture()["cox_infinite"]
     df = frame("noevents")  # group C has no events: its coefficient runs to -infinity
-    with pytest.warns(SeparationWarning, match=r"group\[C\]"):
+    with pytest.warns(MonotoneLikelihoodWarning, match=r"'group\[C\]' are infinite"):
         fit = cox(df, "time", "status", ["group"])
+    assert fit.infinite_terms == ("group[C]",)
+    s = fit.summary
+    assert s.loc["group[C]", "coef"] == -np.inf and s.loc["group[C]", "hr"] == 0
+    assert s.loc["group[C]", ["se", "ci_lower", "ci_upper", "z", "p"]].isna().all()
+    assert np.isnan(fit.cov.loc["group[C]"]).all() and fit.params["group[C]"] == -np.inf
+    # the finite term and the last iterate are R's
     assert fit.iterations == ref["iter"]
-    assert_estimates(fit.params, ref["coef"])
-    assert_estimates(fit.summary["se"], ref["se"])
+    assert_estimates(fit.last_iterate["coef"], ref["coef"])
+    assert_estimates(fit.last_iterate["se"], ref["se"])
+    assert_estimates(
+        s.loc["group[B]", ["coef", "se", "z", "p"]], [ref[k][0] for k in ("coef", "se", "z", "p")]
+    )
     assert_estimates(fit.loglik, ref["loglik"][1])
+    lp = fit.linear_predictor(df)
+    assert np.all(np.isfinite(lp)) and lp[df["group"] == "C"].iloc[0] == pytest.approx(ref["coef"][1])
+
+
+def test_monotone_warning_is_a_separation_warning():
+    assert issubclass(MonotoneLikelihoodWarning, SeparationWarning)
 
 
 def test_non_convergence_warns():
     df = frame("noevents")
-    with pytest.warns(ConvergenceWarning, match="did not converge"):
+    with pytest.warns(ConvergenceWarning, match="did not converge"), pytest.warns(MonotoneLikelihoodWarning):
         fit = cox(df, "time", "status", ["group"], iter_max=3)
-    assert not fit.converged
+    assert not fit.converged and fit.summary.loc["group[C]", "coef"] == -np.inf
 
 
 def test_collinear_terms_rejected():

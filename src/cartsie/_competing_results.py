@@ -148,7 +148,11 @@ class FineGray:
     ``summary`` (indexed by term): coef, se, shr, ci_lower, ci_upper, z, p with crr's sandwich
     variance; ``params``, ``cov`` (that variance), ``naive_cov`` (inverse information, crr's
     ``invinf``), ``loglik`` / ``loglik_null`` (log pseudo-likelihood at the estimate and at 0),
-    ``baseline`` (crr's ``uftime``, ``bfitj`` and their cumulative sum).
+    ``baseline`` (crr's ``uftime``, ``bfitj`` and their cumulative sum). ``infinite_terms`` names
+    the coefficients that are infinite (monotone pseudo-likelihood): +-inf (NaN when the sign is
+    undetermined) in ``summary`` and ``params`` with NaN SE, CI, z and p and NaN rows and columns in
+    the covariances; ``last_iterate`` then holds coef and se at the last Newton iterate (what crr
+    reports), which ``linear_predictor`` and ``predict`` use.
     """
 
     summary: pd.DataFrame
@@ -171,12 +175,16 @@ class FineGray:
     design: Design
     reference: Mapping[str, object]
     last_time: float
+    infinite_terms: tuple[str, ...] = ()
+    last_iterate: pd.DataFrame | None = None
+    _finite_params: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def linear_predictor(self, df: pd.DataFrame) -> pd.Series:
         """``X @ params`` for the rows of ``df`` with the fitted encoding (no centring; NaN where a
-        covariate is missing)."""
+        covariate is missing; with infinite terms, the last finite Newton iterate)."""
         x = self.design.transform(df, "linear_predictor").to_numpy(dtype=float)
-        return pd.Series(x @ self.params.to_numpy(), index=df.index, name="linear_predictor")
+        b = self.params.to_numpy() if self._finite_params is None else self._finite_params
+        return pd.Series(x @ b, index=df.index, name="linear_predictor")
 
     def predict(
         self, profiles: pd.DataFrame | Mapping[str, object], times: Iterable[float] | None = None

@@ -25,6 +25,8 @@ from itertools import pairwise
 import numpy as np
 from scipy import linalg
 
+from cartsie import _monotone
+
 
 @dataclass(frozen=True)
 class Stratum:
@@ -338,3 +340,27 @@ def zph_pieces(data: CoxData, beta: np.ndarray, g_by_row: np.ndarray) -> tuple[n
         imat[p:, :p] += i12.T
         imat[p:, p:] += i22
     return u2, imat
+
+
+def monotone_directions(data: CoxData) -> np.ndarray:
+    """Sign of divergence of each coefficient (0 finite, +-1, NaN either) by the exact LP check of
+    :mod:`cartsie._monotone`; the risk sets are those of each stratum at its event times."""
+    n = data.x.shape[0]
+    last_set = np.full(n, -1, dtype=np.int64)
+    events, event_set, block_start = [], [], []
+    offset = 0
+    for st in data.strata:
+        rows = np.arange(n)[st.rows]
+        k = len(st.event_times)
+        last_set[rows] = np.where(st.row_k >= 0, st.row_k + offset, -1)
+        events.append(rows[st.dead])
+        event_set.append(st.dead_k + offset)
+        block_start.append(np.arange(k) == 0)
+        offset += k
+    return _monotone.directions(
+        data.x,
+        last_set,
+        np.concatenate(events),
+        np.concatenate(event_set),
+        np.concatenate(block_start) if block_start else np.zeros(0, dtype=bool),
+    )

@@ -12,8 +12,9 @@ from scipy import stats
 
 from cartsie import _cox, _zph
 from cartsie._design import Design, build_design
+from cartsie._missing import warn_dropped
 from cartsie._survprep import group_codes, survival_data, z_value
-from cartsie.errors import ConvergenceWarning, InputError, SeparationWarning
+from cartsie.errors import ConvergenceWarning, InputError, MonotoneLikelihoodWarning
 
 TIES = ("efron", "breslow")
 
@@ -39,6 +40,10 @@ class Cox:
     ``summary`` has columns coef, se, hr, ci_lower, ci_upper, z, p (plus ``se_naive`` when the
     robust variance is used) indexed by term; ``tests`` holds the likelihood-ratio, Wald and score
     (log-rank) global tests of ``summary(coxph)`` (and the robust score test when robust).
+    ``infinite_terms`` names the coefficients that are infinite (monotone likelihood): they are
+    +-inf (NaN when the sign is undetermined) in ``summary`` and ``params``, with NaN SE, CI, z and
+    p, and NaN rows and columns in ``cov``; ``last_iterate`` then holds coef and se at the last
+    Newton iterate, which is what R's coxph prints.
     """
 
     summary: pd.DataFrame
@@ -60,14 +65,21 @@ class Cox:
     reference: Mapping[str, object]
     strata: str | None = None
     cluster: str | None = None
+    infinite_terms: tuple[str, ...] = ()
+    last_iterate: pd.DataFrame | None = None
     _data: _cox.CoxData | None = field(default=None, repr=False, compare=False)
+    _finite_params: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def _beta(self) -> np.ndarray:
+        return self.params.to_numpy() if self._finite_params is None else self._finite_params
 
     def linear_predictor(self, df: pd.DataFrame) -> pd.Series:
         """``X @ params`` for the rows of ``df`` with the fitted encoding (no centring; NaN where a
         covariate is missing). R's ``predict(fit, type = "lp")`` is this minus its value at the
-        covariate means."""
+        covariate means. With infinite terms the last (finite) Newton iterate is used, as R's
+        ``predict`` does."""
         x = self.design.transform(df, "linear_predictor").to_numpy(dtype=float)
-        return pd.Series(x @ self.params.to_numpy(), index=df.index, name="linear_predictor")
+        return pd.Series(x @ self._beta(), index=df.index, name="linear_predictor")
 
     def check_ph(self, transform: str = "km") -> CoxZph:
         """Test proportional hazards as R's ``cox.zph(fit, transform = transform)`` (survival 3.5).
@@ -81,7 +93,7 @@ class Cox:
                 f"check_ph(): transform must be one of {', '.join(_zph.TRANSFORMS)}; got {transform!r}."
             )
         terms = _term_columns(self.design)
-        names, chisq, df, p = _zph.zph_table(self._data, self.params.to_numpy(), terms, transform)
+        names, chisq, df, p = _zph.zph_table(self._data, self._beta(), terms, transform)
         table = pd.DataFrame({"statistic": chisq, "df": df, "p_value": p}, index=pd.Index(names, name="term"))
         return CoxZph(summary=table, transform=transform)
 
@@ -104,26 +116,39 @@ def _codes(frame: pd.DataFrame, column: str | None) -> tuple[np.ndarray | None, 
     return codes, len(levels)
 
 
-def _warn_fit(fit: _cox.Fit, data: _cox.CoxData, terms: Sequence[str], eps: float, iter_max: int) -> None:
-    if iter_max <= 1:
-        return
-    lp = data.x @ fit.beta
-    if not fit.converged:
-        msg = f"cox(): Newton-Raphson ran out of iterations ({iter_max}) and did not converge"
-        if lp.max() > 500 or not np.all(np.isfinite(fit.u @ fit.var)):
-            msg += "; one or more coefficients may be infinite"
-        warnings.warn(msg + ".", ConvergenceWarning, stacklevel=4)
-        return
-    infs = np.abs(fit.u @ fit.var)
-    flag = ~np.isfinite(fit.u) | ((infs > eps) & (infs > np.sqrt(eps) * np.abs(fit.beta)))
-    if flag.any():
-        names = ", ".join(repr(terms[i]) for i in np.flatnonzero(flag))
+def _warn_convergence(fit: _cox.Fit, iter_max: int) -> None:
+    if iter_max > 1 and not fit.converged:
         warnings.warn(
-            f"cox(): the log-likelihood converged before the coefficient(s) of {names}; they may be "
-            "infinite (a level without events, or complete separation), as R's coxph warns.",
-            SeparationWarning,
+            f"cox(): Newton-Raphson ran out of iterations ({iter_max}) and did not converge.",
+            ConvergenceWarning,
             stacklevel=4,
         )
+
+
+def _warn_monotone(direction: np.ndarray, terms: Sequence[str]) -> tuple[str, ...]:
+    infinite = tuple(t for t, d in zip(terms, direction, strict=True) if d != 0)
+    if infinite:
+        warnings.warn(
+            f"cox(): monotone likelihood - the partial likelihood has no finite maximum, so the "
+            f"coefficient(s) of {', '.join(map(repr, infinite))} are infinite (e.g. a level without "
+            "events among those at risk). They are reported as +-inf (hazard ratio inf or 0; NaN when "
+            "the sign is undetermined) without SE, CI, z or p; R's coxph prints a huge coefficient "
+            "and 'Loglik converged before variable ...; coefficient may be infinite'.",
+            MonotoneLikelihoodWarning,
+            stacklevel=4,
+        )
+    return infinite
+
+
+def _infinite(beta: np.ndarray, var: np.ndarray, direction: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coefficients +-inf (NaN sign undetermined) and NaN variance rows/columns for infinite terms."""
+    flag = direction != 0
+    coef = beta.copy()
+    coef[flag] = np.where(np.isnan(direction[flag]), np.nan, direction[flag] * np.inf)
+    var = var.copy()
+    var[flag, :] = np.nan
+    var[:, flag] = np.nan
+    return coef, var
 
 
 def _tests(fit: _cox.Fit, var: np.ndarray, rscore: float | None) -> pd.DataFrame:
@@ -144,20 +169,19 @@ def _tests(fit: _cox.Fit, var: np.ndarray, rscore: float | None) -> pd.DataFrame
 
 def _summary(beta: np.ndarray, var: np.ndarray, naive: np.ndarray | None, terms, z: float) -> pd.DataFrame:
     se = np.sqrt(np.diag(var))
-    with np.errstate(over="ignore"):  # an infinite coefficient gives an infinite limit, as R
-        upper = np.exp(beta + z * se)
-    out = pd.DataFrame(
-        {
-            "coef": beta,
-            "se": se,
-            "hr": np.exp(beta),
-            "ci_lower": np.exp(beta - z * se),
-            "ci_upper": upper,
-            "z": beta / se,
-            "p": stats.chi2.sf((beta / se) ** 2, 1),
-        },
-        index=pd.Index(terms, name="term"),
-    )
+    with np.errstate(over="ignore", invalid="ignore"):  # infinite terms: NaN SE, CI, z and p
+        out = pd.DataFrame(
+            {
+                "coef": beta,
+                "se": se,
+                "hr": np.exp(beta),
+                "ci_lower": np.exp(beta - z * se),
+                "ci_upper": np.exp(beta + z * se),
+                "z": beta / se,
+                "p": stats.chi2.sf((beta / se) ** 2, 1),
+            },
+            index=pd.Index(terms, name="term"),
+        )
     if naive is not None:
         out["se_naive"] = np.sqrt(np.diag(naive))
     return out
@@ -210,7 +234,10 @@ def fit_cox(
             "covariates in the rows used, so their effects cannot be estimated (R reports NA "
             "coefficients). Remove them or merge the levels involved."
         ) from None
-    _warn_fit(fit, data, design.terms, eps, iter_max)
+    _warn_convergence(fit, iter_max)
+    direction = _cox.monotone_directions(data)
+    infinite = _warn_monotone(direction, design.terms)
+    warn_dropped(func, df, [time, event, *covariates, strata, cluster], sd.n_missing, stacklevel=3)
     var, naive, rscore = fit.var, None, None
     if robust:
         if cluster is None:
@@ -221,11 +248,14 @@ def fit_cox(
         naive = fit.var
     terms = list(design.terms)
     frame = lambda m: pd.DataFrame(m, index=terms, columns=terms)  # noqa: E731
+    last = pd.DataFrame({"coef": fit.beta, "se": np.sqrt(np.diag(var))}, index=pd.Index(terms, name="term"))
+    coef, shown_var = _infinite(fit.beta, var, direction)
+    _, shown_naive = _infinite(fit.beta, fit.var, direction)
     return Cox(
-        summary=_summary(fit.beta, var, naive, terms, z),
-        params=pd.Series(fit.beta, index=terms, name="coef"),
-        cov=frame(var),
-        naive_cov=frame(fit.var),
+        summary=_summary(coef, shown_var, None if naive is None else shown_naive, terms, z),
+        params=pd.Series(coef, index=terms, name="coef"),
+        cov=frame(shown_var),
+        naive_cov=frame(shown_naive),
         tests=_tests(fit, var, rscore),
         loglik=fit.loglik,
         loglik_null=fit.loglik_null,
@@ -241,5 +271,8 @@ def fit_cox(
         reference={c: design.reference(c) for c in design.levels},
         strata=strata,
         cluster=cluster,
+        infinite_terms=infinite,
+        last_iterate=last if infinite else None,
         _data=data,
+        _finite_params=fit.beta if infinite else None,
     )

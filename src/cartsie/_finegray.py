@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cartsie import _monotone
 from cartsie._aalen_johansen import blocks
 
 EPS = float(np.finfo(float).eps)
@@ -211,18 +212,17 @@ def baseline_jumps(data: FGData, beta: np.ndarray, sums: Sums) -> np.ndarray:
     return np.exp(np.log(data.d) - np.log(sums.s0) - log_scale)
 
 
-def drifting(data: FGData, beta: np.ndarray, neg_ll: float) -> np.ndarray:
-    """Terms whose coefficient looks infinite (monotone pseudo-likelihood): a large effect across
-    the covariate's range (``|b_j| range_j > 10``) that doubling does not make worse (the objective
-    drops by less than 1e-6)."""
-    span = np.ptp(data.x, axis=0)
-    out = np.zeros(len(beta), dtype=bool)
-    for j in np.flatnonzero(np.abs(beta) * span > 10):
-        doubled = beta.copy()
-        doubled[j] *= 2
-        val = neg_loglik(data, doubled)
-        out[j] = bool(np.isfinite(val) and val <= neg_ll + 1e-6)
-    return out
+def monotone_directions(data: FGData) -> np.ndarray:
+    """Sign of divergence of each coefficient (0 finite, +-1, NaN either) by the exact LP check of
+    :mod:`cartsie._monotone`. The risk set at ``u_f`` holds the subjects with ``T_j >= u_f`` and every
+    subject with a competing event before ``u_f`` (positive weight ``G(u_f-) / G(T_j-)``), so a
+    competing-event subject belongs to every risk set."""
+    n_f = len(data.fblock)
+    last_set = np.searchsorted(data.fblock, data.block, side="right") - 1
+    last_set = np.where(data.comp, n_f - 1, last_set)
+    events = np.flatnonzero(data.fail)
+    event_set = np.searchsorted(data.fblock, data.block[events])
+    return _monotone.directions(data.x, last_set, events, event_set, np.arange(n_f) == 0)
 
 
 @dataclass(frozen=True)

@@ -52,9 +52,10 @@ from cartsie._competing_prep import CRData, competing_data
 from cartsie._competing_results import ALL, CumulativeIncidence, FineGray
 from cartsie._design import build_design
 from cartsie._gray import statistic, stratum_score
+from cartsie._missing import warn_dropped
 from cartsie._results import TestResult
 from cartsie._survprep import group_codes, z_value
-from cartsie.errors import ConvergenceWarning, InputError, SeparationWarning
+from cartsie.errors import ConvergenceWarning, InputError, MonotoneLikelihoodWarning
 
 __all__ = [
     "CumulativeIncidence",
@@ -297,22 +298,23 @@ def _design_matrix(data: CRData, covariates, reference, func: str):
     return design, x
 
 
-def _warn_separation(prepared, fit, terms, func: str) -> None:
-    flag = _finegray.drifting(prepared, fit.beta, fit.neg_loglik)
-    if flag.any():
-        names = ", ".join(repr(terms[j]) for j in np.flatnonzero(flag))
+def _warn_monotone(direction: np.ndarray, terms, func: str) -> tuple[str, ...]:
+    infinite = tuple(t for t, d in zip(terms, direction, strict=True) if d != 0)
+    if infinite:
         warnings.warn(
-            f"{func}(): the pseudo-likelihood keeps increasing as the coefficient(s) of {names} grow: "
-            "they are probably infinite (e.g. a level with no event of the cause), and their SE, CI "
-            "and p-value are not valid. crr reports such fits without warning.",
-            SeparationWarning,
+            f"{func}(): monotone pseudo-likelihood - it has no finite maximum, so the coefficient(s) "
+            f"of {', '.join(map(repr, infinite))} are infinite (e.g. a level with no event of the "
+            "cause). They are reported as +-inf (sHR inf or 0; NaN when the sign is undetermined) "
+            "without SE, CI, z or p; crr reports such fits without warning, with a large coefficient.",
+            MonotoneLikelihoodWarning,
             stacklevel=3,
         )
+    return infinite
 
 
 def _summary(beta: np.ndarray, var: np.ndarray, terms, z: float) -> pd.DataFrame:
     se = np.sqrt(np.diag(var))
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         return pd.DataFrame(
             {
                 "coef": beta,
@@ -382,7 +384,16 @@ def fine_gray(
     0 with step-halving (as crr); a ``ConvergenceWarning`` when it stops unconverged. Linearly
     dependent or constant terms raise ``InputError``. One censoring distribution for all rows (crr's
     ``cengroup`` is not offered); no time-varying terms (crr's ``cov2``). Rows missing any column used
-    are dropped (``n_missing``).
+    are dropped (``n_missing``), with a ``MissingValuesWarning`` naming the model and the columns.
+
+    Monotone pseudo-likelihood (deliberately unlike crr): when it has no finite maximum -- e.g. an
+    indicator whose one level has no event of the cause -- the infinite coefficients are found
+    exactly by a linear program (every event of the cause has the largest ``x'd`` of its risk set,
+    competing-event subjects belonging to every later risk set; :mod:`cartsie._monotone`) and
+    reported as +-inf (sHR inf or 0; NaN when either sign is possible) with NaN SE, CI, z and p,
+    named in ``.infinite_terms``, with a ``MonotoneLikelihoodWarning``. crr prints the last iterate
+    (e.g. sHR 2.7e-14 (1.1e-14 - 6.5e-14), p = 0, as if precise) without a warning; those numbers
+    are kept in ``.last_iterate`` and used by ``linear_predictor`` and ``predict``.
     """
     func = "fine_gray"
     z = z_value(conf_level, func)
@@ -412,18 +423,28 @@ def fine_gray(
             ConvergenceWarning,
             stacklevel=2,
         )
-    _warn_separation(prepared, fit, design.terms, func)
+    direction = _finegray.monotone_directions(prepared)
+    infinite = _warn_monotone(direction, design.terms, func)
+    warn_dropped(func, df, [time, event, *covariates], data.n_missing, stacklevel=2)
     naive = np.linalg.inv(fit.info)
     var = naive @ fit.meat @ naive
     var = (var + var.T) / 2
     terms = list(design.terms)
+    last = pd.DataFrame({"coef": fit.beta, "se": np.sqrt(np.diag(var))}, index=pd.Index(terms, name="term"))
+    flag = direction != 0
+    coef = fit.beta.copy()
+    coef[flag] = np.where(np.isnan(direction[flag]), np.nan, direction[flag] * np.inf)
+    var, naive = var.copy(), naive.copy()
+    for m in (var, naive):
+        m[flag, :] = np.nan
+        m[:, flag] = np.nan
     frame = lambda m: pd.DataFrame(m, index=terms, columns=terms)  # noqa: E731
     baseline = pd.DataFrame(
         {"time": prepared.time_f, "hazard": fit.jumps, "cumulative_hazard": np.cumsum(fit.jumps)}
     )
     return FineGray(
-        summary=_summary(fit.beta, var, terms, z),
-        params=pd.Series(fit.beta, index=terms, name="coef"),
+        summary=_summary(coef, var, terms, z),
+        params=pd.Series(coef, index=terms, name="coef"),
         cov=frame(var),
         naive_cov=frame(naive),
         loglik=-fit.neg_loglik,
@@ -442,4 +463,7 @@ def fine_gray(
         design=design,
         reference={c: design.reference(c) for c in design.levels},
         last_time=float(data.time.max()),
+        infinite_terms=infinite,
+        last_iterate=last if infinite else None,
+        _finite_params=fit.beta if infinite else None,
     )

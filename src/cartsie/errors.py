@@ -41,3 +41,8 @@ class ConvergenceWarning(UserWarning):
 
 class SeparationWarning(UserWarning):
     """A model's likelihood has no finite maximum (complete or quasi-complete separation)."""
+
+
+class MonotoneLikelihoodWarning(SeparationWarning):
+    """A Cox or Fine-Gray (pseudo-)likelihood has no finite maximum (monotone likelihood): some
+    coefficients are infinite, e.g. a group without events."""

@@ -361,10 +361,24 @@ def cox(
     R: ``coxph(Surv(time, event) ~ covariates + strata(strata), data = df, ties = ties,
     cluster = cluster)`` with ``summary()``. Newton-Raphson from 0 with step-halving, converged when
     the relative change of the log partial likelihood is <= 1e-9, at most 20 iterations
-    (``coxph.control()``); a ``ConvergenceWarning`` when it does not converge and a
-    ``SeparationWarning`` when a coefficient drifts to infinity (R's "Loglik converged before
-    variable ..."). Wald CIs exp(coef -/+ z se). Rows with a missing value in any column used are
-    dropped (``n_missing``). Linearly dependent covariates raise ``InputError`` (R would report NA).
+    (``coxph.control()``); a ``ConvergenceWarning`` when it does not converge. Wald CIs
+    exp(coef -/+ z se). Rows with a missing value in any column used are dropped (``n_missing``)
+    with a ``MissingValuesWarning`` naming the model, the count and the columns (R's "observations
+    deleted due to missingness"). Linearly dependent covariates raise ``InputError`` (R would
+    report NA).
+
+    Monotone likelihood (deliberately unlike R). When the partial likelihood has no finite maximum
+    -- typically an indicator whose one level has no events among those at risk -- some
+    coefficients are infinite. The rule is exact, not a heuristic on the iterations: a linear
+    program looks for a direction ``d`` in which every event has the largest ``x'd`` of its risk set
+    (Bryson & Johnson 1981; see :mod:`cartsie._monotone`); the terms that can move in such a
+    direction are infinite. They are reported as ``coef`` +-inf (``hr`` inf or 0; NaN when either
+    sign is possible) with NaN SE, CI, z and p, named in ``.infinite_terms``, with a
+    ``MonotoneLikelihoodWarning`` (a ``SeparationWarning``); the other terms keep their values at
+    the last iterate. R's coxph instead prints the last iterate -- a huge coefficient such as -20.7
+    with an enormous SE and p near 1 -- and warns "Loglik converged before variable ...;
+    coefficient may be infinite"; those numbers are kept in ``.last_iterate`` and used by
+    ``linear_predictor`` and ``check_ph``, as R's ``predict`` and ``cox.zph`` use them.
     """
     return fit_cox(
         df, time, event, covariates, ties, robust, cluster, strata, reference, conf_level, eps, iter_max

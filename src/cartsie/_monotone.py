@@ -1,0 +1,104 @@
+"""Monotone likelihood of Cox and Fine-Gray models, detected exactly by linear programming.
+
+A (pseudo-)partial likelihood ``l(b) = sum_events [x_i' b - log sum_{j in R_i} v_ij exp(x_j' b)]``
+(positive weights ``v``, Cox's or Fine-Gray's risk sets ``R_i``, any treatment of ties) has no finite
+maximum exactly when a direction ``d != 0`` exists along which every event's term is non-decreasing
+(Bryson & Johnson 1981; Heinze & Schemper 2001): the event has the largest ``x' d`` of its risk set,
+
+    x_i' d >= x_j' d   for every event i and every j in R_i,
+
+with at least one strict inequality (otherwise ``d`` leaves the likelihood unchanged: a singular
+design, rejected before). Then ``l(b + s d)`` increases towards its supremum as ``s -> inf`` and the
+coefficients that are non-zero in such a direction are infinite; the others have finite limits. With
+tied events the condition forces their ``x' d`` to be equal (Breslow's and Efron's terms alike).
+
+The pairwise condition has one inequality per (event, member of its risk set) pair. Because the risk
+sets of one stratum are nested (``R_1 >= R_2 >= ...`` over the event times), one variable per risk set
+``m_k`` (the largest ``x' d`` in it) turns it into O(n) inequalities:
+
+    x_j' d <= m_{k(j)}      each row j in some risk set, k(j) the last risk set holding j;
+    m_{k+1} <= m_k          consecutive risk sets of a stratum;
+    m_k <= x_i' d           each event i of risk set k.
+
+:func:`directions` first maximises the total slack of these inequalities (positive exactly when the
+likelihood is monotone), and then, only in that case, the smallest and largest ``d_j`` of each term
+in the box ``|d| <= 1``, as the separation check of :func:`cartsie.binary.logistic` (Konis 2007).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import optimize, sparse
+
+
+def _solve(c: np.ndarray, a_ub: sparse.csr_matrix, bounds: list) -> np.ndarray | None:
+    res = optimize.linprog(c, A_ub=a_ub, b_ub=np.zeros(a_ub.shape[0]), bounds=bounds, method="highs")
+    return res.x if res.status == 0 else None
+
+
+def _constraints(
+    x: np.ndarray, last_set: np.ndarray, events: np.ndarray, event_set: np.ndarray, block_start: np.ndarray
+) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Inequalities ``A z <= 0`` in ``z = (d, m)`` and the objective (total slack) to maximise."""
+    p = x.shape[1]
+    k = len(block_start)
+    rows = np.flatnonzero(last_set >= 0)
+    ident = sparse.identity(k, format="csr")
+    # x_j' d - m_{k(j)} <= 0
+    a_rows = sparse.hstack([sparse.csr_matrix(x[rows]), -ident[last_set[rows]]])
+    # m_{k+1} - m_k <= 0 within a stratum
+    nxt = np.flatnonzero(~block_start[1:]) + 1
+    a_chain = sparse.hstack([sparse.csr_matrix((len(nxt), p)), ident[nxt] - ident[nxt - 1]])
+    # m_k - x_i' d <= 0
+    a_events = sparse.hstack([sparse.csr_matrix(-x[events]), ident[event_set]])
+    a_ub = sparse.vstack([a_rows, a_chain, a_events]).tocsr()
+    slack = -np.asarray(a_rows.sum(axis=0)).ravel() - np.asarray(a_chain.sum(axis=0)).ravel()
+    return a_ub, slack
+
+
+def directions(
+    x: np.ndarray,
+    last_set: np.ndarray,
+    events: np.ndarray,
+    event_set: np.ndarray,
+    block_start: np.ndarray,
+    tol: float = 1e-7,
+) -> np.ndarray:
+    """Sign of each coefficient's divergence: 0 (finite), +1, -1, or NaN (either sign possible).
+
+    Parameters
+    ----------
+    x : (n, p) array
+        Covariates of every row.
+    last_set : (n,) int array
+        Index of the last (smallest) risk set holding each row, -1 for a row in none; a row belongs to
+        every risk set of its stratum from the stratum's first up to this one.
+    events, event_set : int arrays
+        Rows with an event and the index of the risk set at their time.
+    block_start : (K,) bool array
+        True where a risk set is the first of its stratum (risk sets are numbered stratum by stratum,
+        in time order within each).
+    tol : float
+        Slack, in units of the covariates scaled to a maximum absolute value of 1, below which the
+        likelihood is taken as having a finite maximum.
+    """
+    p = x.shape[1]
+    if len(events) == 0 or p == 0:
+        return np.zeros(p)
+    scale = np.max(np.abs(x), axis=0)
+    scale[scale == 0] = 1.0
+    a_ub, slack = _constraints(x / scale, last_set, events, event_set, block_start)
+    k = len(block_start)
+    bounds = [(-1.0, 1.0)] * p + [(None, None)] * k
+    z = _solve(-slack, a_ub, bounds)
+    if z is None or slack @ z <= tol * len(x):
+        return np.zeros(p)
+    out = np.zeros(p)
+    for j in range(p):
+        e = np.zeros(p + k)
+        e[j] = 1.0
+        hi, lo = _solve(-e, a_ub, bounds), _solve(e, a_ub, bounds)
+        up = hi is not None and hi[j] > tol
+        down = lo is not None and lo[j] < -tol
+        out[j] = np.nan if (up and down) else (1.0 if up else (-1.0 if down else 0.0))
+    return out
