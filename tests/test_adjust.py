@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cartsie._missing import MissingValuesWarning
 from cartsie.adjust import lp_adjusted
 from cartsie.binary import logistic
 from cartsie.errors import InputError
@@ -19,6 +20,11 @@ RESPONSE = {
     "fine_gray": {"time": "spm_time", "event": "spm_event"},
 }
 RATIO = {"logistic": "odds_ratio", "cox": "hr", "fine_gray": "shr"}
+
+#: the fixture has incomplete rows: lp_adjusted says how many it leaves out (checked in `adjusted`)
+pytestmark = pytest.mark.filterwarnings(
+    r"ignore:lp_adjusted\(\). \d+ of \d+ rows left out:cartsie._missing.MissingValuesWarning"
+)
 
 
 def _column(values: list) -> pd.Series:
@@ -42,7 +48,14 @@ def r_terms(case) -> list[str]:
 @pytest.fixture(scope="module", params=REF["cases"], ids=lambda c: f"{c['model']}-{c['score']}")
 def adjusted(request):
     case = request.param
-    return case, lp_adjusted(data(), case["score"], ADJUST, model=case["model"], **RESPONSE[case["model"]])
+    df = data()
+    with pytest.warns(MissingValuesWarning) as caught:
+        res = lp_adjusted(df, case["score"], ADJUST, model=case["model"], **RESPONSE[case["model"]])
+    # R's complete.cases count, named by the model, with the columns responsible
+    (message,) = [str(w.message) for w in caught]
+    assert message.startswith(f"lp_adjusted(): {case['n_missing']} of {len(df)} rows left out")
+    assert "bulky: 3, ipi: 1" in message
+    return case, res
 
 
 def test_score_rows_as_r(adjusted):

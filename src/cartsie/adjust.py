@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from cartsie._checks import complete_cases, require_columns
+from cartsie._missing import warn_dropped
 from cartsie.errors import InputError
 
 __all__ = ["LpAdjusted", "lp_adjusted"]
@@ -143,7 +144,8 @@ def lp_adjusted(
     Notes
     -----
     Two stages on the same rows -- the complete cases over score, adjust_for and outcome columns
-    (R's ``complete.cases``), so that both models use the same patients:
+    (R's ``complete.cases``; a ``MissingValuesWarning`` names the model, the rows left out and the
+    columns responsible), so that both models use the same patients:
 
     1. fit the outcome on ``adjust_for`` alone and take its linear predictor ``lp`` for each row
        (R: ``predict(glm, type = "link")``; for Cox ``predict(coxph, type = "lp")``, which centres
@@ -165,9 +167,14 @@ def lp_adjusted(
     ...               "I-II", "III-IV", "III-IV", "I-II", "I-II", "III-IV", "III-IV", None],
     ...     "bulky": [0, 1, 0, 0, 1, 1, 0, 1, 1, 0, 0, 0, 1, 1, 0, 1],
     ...     "event": [0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 0, 1, 0, 1]})
-    >>> res = lp_adjusted(d, "ht_high", ["stage", "bulky"], outcome="event")
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     res = lp_adjusted(d, "ht_high", ["stage", "bulky"], outcome="event")
     >>> list(res.summary.columns), res.n, res.n_missing
     (['coef', 'se', 'odds_ratio', 'ci_lower', 'ci_upper', 'z', 'p'], 15, 1)
+    >>> print(str(caught[0].message).split(",")[0])
+    lp_adjusted(): 1 of 16 rows left out for missing values (stage: 1)
     """
     func = "lp_adjusted"
     if model not in MODELS:
@@ -184,6 +191,7 @@ def lp_adjusted(
     data, n_missing = complete_cases(df, [score, *adjust_for, *response], func)
     if len(data) == 0:
         raise InputError(f"{func}(): no row has the score, every adjust_for covariate and the outcome.")
+    warn_dropped(func, df, [score, *adjust_for, *response], n_missing, stacklevel=2)
     lp = _lp_name(data.columns)
     ref1, ref2 = _split_reference(reference, adjust_for, [score])
     first = fit(data, adjust_for, ref1)
