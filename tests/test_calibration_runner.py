@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from cartsie import calibration, cohort, report
-from cartsie._io import example_path
+from cartsie.datasets import example_path
 
 PATIENTS = pd.read_csv(example_path("example_patients.csv"))
 LABS = pd.read_csv(example_path("example_labs.csv"))

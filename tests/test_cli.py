@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cartsie._io import example_path
+from cartsie.datasets import example_path
 from cartsie.cli import main
 from cartsie.scores import score_all
 from cartsie.toxicity import grade_icaht
@@ -101,7 +101,7 @@ def test_bad_value_exits_2_naming_column_patient_and_fix(tmp_path):
     result = run("grade", path)
     assert result.exit_code == 2
     assert "'anc'" in result.stderr and "patient_id P2" in result.stderr and "'n/a?'" in result.stderr
-    assert "write numbers or leave blank" in result.stderr
+    assert "Write numbers, leave blank" in result.stderr
 
 
 def test_negative_count_exits_2(tmp_path):
@@ -136,7 +136,12 @@ def test_wrong_unit_is_reported(tmp_path):
         }
     ).to_csv(path, index=False)
     result = run("score", path)
-    assert result.exit_code == 0 and "look like mg/L" in result.stderr
+    assert result.exit_code == 2 and "look like mg/L" in result.stderr
+    assert "--unit patients.crp=mg/L" in result.stderr
+    declared = run("score", path, "--unit", "patients.crp=mg/L")
+    assert declared.exit_code == 0, declared.stderr
+    got = pd.read_csv(io.StringIO(declared.stdout), index_col="patient_id")
+    assert got.loc["B", "simple_ht_high"] == 1 and got.loc["A", "ht_crp"] == 1  # CRP 6.0 and 4.0 mg/dL
 
 
 @pytest.mark.parametrize(

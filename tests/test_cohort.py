@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cartsie import cohort
-from cartsie._io import example_path
+from cartsie.datasets import example_path
 from cartsie.cli import main
-from cartsie.endpoints import ENDPOINT_COLUMNS, derive_endpoints
+from cartsie.cohort.endpoints import ENDPOINT_COLUMNS, derive_endpoints
 from cartsie.errors import CohortError, CohortWarning
 from cartsie.scores import score_all
 from cartsie.toxicity import grade_icaht
@@ -87,12 +87,19 @@ def test_aliases_units_in_names_and_declared_units():
     assert any("'crp' converted from mg/L" in n for n in c.notes)
 
 
-def test_wrong_unit_warns_and_strict_mode_refuses():
-    raw = pd.read_csv(GOOD).assign(crp=[35.0, 50.0, 40.0, 32.0, None])
-    with pytest.warns(CohortWarning, match=r"'crp'.*mg/L"):
+def test_undeclared_implausible_unit_is_refused_and_a_declared_one_converted():
+    raw = pd.read_csv(GOOD).assign(crp=[35.0, 50.0, 40.0, 32.0, None])  # mg/L, written as if mg/dL
+    with pytest.raises(CohortError, match=r"'crp': median 37.5 is implausible in mg/dL.*look like mg/L") as err:
         cohort.load(raw)
-    with pytest.raises(CohortError, match=r"'crp'.*look like mg/L"):
-        cohort.load(raw, strict=True)
+    assert "--unit patients.crp=mg/L" in str(err.value)
+    converted = cohort.load(raw, units={"patients": {"crp": "mg/L"}})
+    np.testing.assert_allclose(converted.patients["crp"].dropna(), [3.5, 5.0, 4.0, 3.2])
+    # declaring the canonical unit confirms the values: a warning, an error in strict mode
+    with pytest.warns(CohortWarning, match=r"'crp': median 37.5 is implausible in mg/dL.*declared as mg/dL"):
+        kept = cohort.load(raw, units={"patients.crp": "mg/dL"})
+    assert kept.patients["crp"].max() == 50.0
+    with pytest.raises(CohortError, match="strict mode"):
+        cohort.load(raw, units={"patients.crp": "mg/dL"}, strict=True)
 
 
 def test_days_instead_of_dates_give_the_same_endpoints():
@@ -177,7 +184,7 @@ def test_precomputed_grades_without_labs_and_required_columns():
 
 def test_survival_needs_follow_up():
     raw = pd.read_csv(GOOD).drop(columns="last_followup_date")
-    with pytest.raises(CohortError, match="last_followup_date or last_followup_day"):
+    with pytest.raises(CohortError, match=r"'last_followup_date' is missing.*or give last_followup_day"):
         cohort.load(raw)
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartsie.endpoints import derive_endpoints
+from cartsie.cohort.endpoints import derive_endpoints
 
 M = 30.4375
 NA = pd.NA

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cartsie import cohort, figures
-from cartsie._io import example_path
+from cartsie.datasets import example_path
 from cartsie.survival import kaplan_meier
 
 

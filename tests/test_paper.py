@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cartsie import cohort, paper
-from cartsie._io import example_path
+from cartsie.datasets import example_path
 from cartsie.competing import cumulative_incidence
 from cartsie.survival import kaplan_meier, logrank
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from cartsie import cohort, paper, pipeline
-from cartsie._io import example_path
+from cartsie.datasets import example_path
 from cartsie.cli import main
 
 

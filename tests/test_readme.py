@@ -25,7 +25,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 
 def test_readme_schema_tables_match_the_code():
-    from cartsie import schema
+    from cartsie.cohort import schema
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     for table in ("patients", "labs"):

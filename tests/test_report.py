@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cartsie import cohort, paper, report
-from cartsie._io import example_path
+from cartsie.datasets import example_path
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cartsie import calibration, cohort, schema, scores, synthetic
+from cartsie import calibration, cohort, scores, synthetic
+from cartsie.cohort import schema
 from cartsie.cli import main
 
 CALIBRATION = Path(__file__).parents[1] / "benchmarks" / "calibration" / "calibration.csv"

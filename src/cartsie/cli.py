@@ -8,6 +8,7 @@ input is unusable, never with a traceback.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -16,15 +17,19 @@ import click
 import pandas as pd
 
 from cartsie import __version__
-from cartsie._io import clean_columns, coerce_numeric, example_path, read_table
-from cartsie.errors import CartsieError
-from cartsie.units import CANONICAL, convert
+from cartsie.datasets import example_path
+from cartsie.errors import CartsieError, InputError
+from cartsie.units import CANONICAL
 
 EXIT_BAD_INPUT = 2
 
 
 def _friendly(func):
-    """Turn cartsie's input errors into exit status 2, and warnings into stderr lines."""
+    """Turn every failure into a message and exit status 2 (never a traceback), warnings into stderr lines.
+
+    cartsie's own input errors carry the column, the patient id(s) and the fix. Anything else is a bug
+    of cartsie's, reported as such (``CARTSIE_DEBUG=1`` shows its traceback).
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
@@ -35,6 +40,19 @@ def _friendly(func):
             except CartsieError as exc:
                 _flush(caught)
                 click.echo(f"error: {exc}", err=True)
+                sys.exit(EXIT_BAD_INPUT)
+            except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException, SystemExit):
+                _flush(caught)
+                raise
+            except Exception as exc:  # the promise is no traceback on any input
+                _flush(caught)
+                if os.environ.get("CARTSIE_DEBUG"):
+                    raise
+                click.echo(
+                    f"error: cartsie failed unexpectedly ({type(exc).__name__}: {exc}). This is a bug in "
+                    "cartsie, not in your data: please report it (CARTSIE_DEBUG=1 shows the traceback).",
+                    err=True,
+                )
                 sys.exit(EXIT_BAD_INPUT)
         _flush(caught)
         return result
@@ -48,22 +66,128 @@ def _flush(caught) -> None:
 
 
 def _parse_units(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``("patients.crp=mg/L", "hb=g/L")`` -> ``{"patients.crp": "mg/L", "hb": "g/L"}`` (keys checked by load)."""
     units = {}
     for pair in pairs:
         if "=" not in pair:
-            raise click.BadParameter(f"{pair!r}: write COLUMN=UNIT, e.g. crp=mg/L", param_hint="--unit")
+            raise click.BadParameter(
+                f"{pair!r}: write TABLE.COLUMN=UNIT, e.g. patients.crp=mg/L", param_hint="--unit"
+            )
         col, unit = pair.split("=", 1)
         units[col.strip().lower()] = unit.strip()
     return units
 
 
-def _apply_units(df: pd.DataFrame, units: dict[str, str]) -> pd.DataFrame:
-    out = df.copy()
-    for col, unit in units.items():
-        if col not in out.columns:
-            raise CartsieError(f"--unit names column {col!r}, which the file does not have.")
-        out[col] = convert(out[col], col, unit)
-    return out
+def _parse_sheet(sheet: str | None):
+    if sheet is None:
+        return None
+    if "=" in sheet:
+        out = {}
+        for part in sheet.split(","):
+            table, _, name = part.partition("=")
+            out[table.strip().lower()] = int(name) if name.strip().isdigit() else name.strip()
+        return out
+    return int(sheet) if sheet.isdigit() else sheet
+
+
+_UNIT_HELP = (
+    "Declare a column's unit, per table, so it is converted: --unit patients.crp=mg/L --unit labs.hb=g/L "
+    f"(canonical: {', '.join(f'{k} {v}' for k, v in CANONICAL.items())}). A bare COLUMN=UNIT is for the "
+    "one table that has the column. Repeatable."
+)
+
+
+def input_options(func):
+    """The reading options every command shares (the same reading everywhere: cartsie.cohort.load)."""
+    decorators = [
+        click.option("--unit", "units", multiple=True, metavar="TABLE.COLUMN=UNIT", help=_UNIT_HELP),
+        click.option(
+            "--columns",
+            "column_map",
+            type=click.Path(path_type=Path),
+            help="Column map CSV (source,cartsie[,unit][,table]): your headers -> cartsie's names.",
+        ),
+        click.option(
+            "--sheet",
+            help="Excel sheet: NAME or index, or patients=NAME,labs=NAME (default: first / by name).",
+        ),
+        click.option(
+            "--decimal",
+            type=click.Choice([".", ","]),
+            default=None,
+            help="Decimal mark of numbers written as text (default: told from the values).",
+        ),
+        click.option(
+            "--thousands",
+            type=click.Choice([",", ".", " ", "'"]),
+            default=None,
+            help="Thousands separator of numbers written as text (default: none; '3,770' is refused).",
+        ),
+        click.option(
+            "--dayfirst/--monthfirst",
+            default=None,
+            help="How to read dates like 02/03/2021 (default: decided from the data; ISO dates need neither).",
+        ),
+        click.option("--encoding", help="Text encoding of CSV files (default UTF-8), e.g. cp1252, latin-1."),
+        click.option(
+            "--na",
+            "na",
+            multiple=True,
+            metavar="VALUE",
+            help="A value meaning missing, e.g. 999 or ND. Repeatable.",
+        ),
+        click.option(
+            "--strict",
+            is_flag=True,
+            help="Doubtful values (unrecognised columns, units, censored values) are errors, not warnings.",
+        ),
+        click.option(
+            "--cutoff",
+            metavar="DATE",
+            help="Data cut-off, YYYY-MM-DD (default today): later dates are refused.",
+        ),
+        click.option(
+            "--lab-duplicates",
+            type=click.Choice(["error", "worst", "mean"]),
+            default="error",
+            show_default=True,
+            help="Two different draws on one day: refuse, keep the lowest count, or average.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def _load_kwargs(opts: dict) -> dict:
+    """cohort.load's keyword arguments from the shared command-line options."""
+    return {
+        "units": _parse_units(opts["units"]),
+        "columns": opts["column_map"],
+        "sheet": _parse_sheet(opts["sheet"]),
+        "decimal": opts["decimal"],
+        "thousands": opts["thousands"],
+        "dayfirst": opts["dayfirst"],
+        "encoding": opts["encoding"],
+        "na": opts["na"],
+        "strict": opts["strict"],
+        "cutoff": opts["cutoff"],
+        "lab_duplicates": opts["lab_duplicates"],
+    }
+
+
+def _quiet_load(*args, **kwargs):
+    """cohort.load with its warnings kept in the Cohort (the commands print them once)."""
+    from cartsie import cohort
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cohort.load(*args, **kwargs)
+
+
+def _print_warnings(c) -> None:
+    for w in c.warnings:
+        click.echo(f"warning: {w}", err=True)
 
 
 def _write(df: pd.DataFrame, out: Path | None) -> None:
@@ -90,32 +214,44 @@ _UNIT_HELP = (
 )
 
 
+def _sources(path, example: bool, what: str, example_name: str):
+    if example == (path is not None):
+        raise InputError(f"give either a {what} file or --example (not both, not neither).")
+    return example_path(example_name) if example else path
+
+
 @main.command()
 @click.argument("patients", required=False, type=click.Path(path_type=Path))
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Write CSV here (default: stdout).")
-@click.option("--unit", "units", multiple=True, metavar="COLUMN=UNIT", help=_UNIT_HELP)
 @click.option("--example", is_flag=True, help="Score the example patients shipped with cartsie.")
+@input_options
 @_friendly
-def score(patients: Path | None, out: Path | None, units: tuple[str, ...], example: bool) -> None:
+def score(patients: Path | None, out: Path | None, example: bool, **opts) -> None:
     """Score the CAR-HEMATOTOX (HT) score and simpleHT of each patient.
 
     PATIENTS is a CSV, Excel, Parquet, SAS or Stata file with one row per patient: patient_id and the
-    baseline labs anc (10^9/L), hb (g/dL), plt (10^9/L), crp (mg/dL), ferritin (ng/mL). Writes one row
-    per patient: the points of each lab, ht_score (0-7), ht_high (score >= 2) and simple_ht_high
-    (platelets <= 175 and CRP >= 3). A score with a missing lab is left blank.
+    baseline labs anc (10^9/L), hb (g/dL), plt (10^9/L), crp (mg/dL), ferritin (ng/mL) -- read exactly
+    as `cartsie validate` reads it. Writes one row per patient: the points of each lab, ht_score (0-7),
+    ht_high (score >= 2) and simple_ht_high (platelets <= 175 and CRP >= 3). A score with a missing
+    lab is left blank.
     """
-    from cartsie.scores import HT_LABS, score_all
+    from cartsie.scores import score_all
 
-    df = _load(patients, example, "example_patients.csv", "patients")
-    df = _apply_units(coerce_numeric(df, HT_LABS, "patients table"), _parse_units(units))
-    result = score_all(df.set_index("patient_id") if "patient_id" in df.columns else df)
-    _write(result, out)
+    c = _quiet_load(_sources(patients, example, "patients", "example_patients.csv"), **_load_kwargs(opts))
+    _print_warnings(c)
+    present = [col for col in ("anc", "hb", "plt", "crp", "ferritin") if col in c.patients.columns]
+    scored = score_all(c.patients.assign(**{col: c.patients[col] for col in present}), check_units=False)
+    _write(scored, out)
 
 
 @main.command()
 @click.argument("labs", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--patients",
+    type=click.Path(path_type=Path),
+    help="Patients table: infusion dates for dated draws, and deaths/follow-up to leave later draws out.",
+)
 @click.option("--out", "-o", type=click.Path(path_type=Path), help="Write CSV here (default: stdout).")
-@click.option("--unit", "units", multiple=True, metavar="COLUMN=UNIT", help=_UNIT_HELP)
 @click.option(
     "--duration",
     type=click.Choice(["longest", "total"]),
@@ -140,37 +276,42 @@ def score(patients: Path | None, out: Path | None, units: tuple[str, ...], examp
     help="Longest gap in days bridged between two measurements.",
 )
 @click.option("--example", is_flag=True, help="Grade the example labs shipped with cartsie.")
+@input_options
 @_friendly
 def grade(
     labs: Path | None,
+    patients: Path | None,
     out: Path | None,
-    units: tuple[str, ...],
     duration: str,
     late_rule: str,
     late_end: int | None,
     no_interpolation: bool,
     max_gap: int,
     example: bool,
+    **opts,
 ) -> None:
     """Grade ICAHT (EHA/EBMT), severe thrombocytopenia/anemia and the recovery phenotype.
 
     LABS is a long table (CSV, Excel, Parquet, SAS, Stata): patient_id, day (days since infusion,
-    day 0 = infusion), anc (10^9/L) and optionally plt (10^9/L) and hb (g/dL), one row per draw.
-    Writes one row per patient: icaht_early_grade (days 0-30), icaht_late_grade (after day 30), the
-    durations behind them, severe_thrombocytopenia, severe_anemia and recovery_phenotype. A grade
-    with no measurement in its window is left blank.
+    day 0 = infusion) or date (then give --patients for the infusion dates), anc (10^9/L) and
+    optionally plt (10^9/L) and hb (g/dL), one row per draw -- read exactly as `cartsie validate`
+    reads it. Writes one row per patient: icaht_early_grade (days 0-30), icaht_late_grade (after day
+    30), the durations behind them, severe_thrombocytopenia, severe_anemia and recovery_phenotype. A
+    grade with no measurement in its window is left blank.
     """
     from cartsie.toxicity import grade_icaht
 
-    df = _load(labs, example, "example_labs.csv", "labs")
-    df = _apply_units(coerce_numeric(df, ("day", "anc", "plt", "hb"), "labs table"), _parse_units(units))
+    labs = _sources(labs, example, "labs", "example_labs.csv")
+    c = _quiet_load(patients, labs, **_load_kwargs(opts))
+    _print_warnings(c)
     result = grade_icaht(
-        df,
+        c.labs,
         duration=duration,
         late_rule=late_rule,
         late_end=late_end,
         interpolation="none" if no_interpolation else "linear",
         max_gap=max_gap,
+        check_units=False,
     )
     _write(result, out)
 
@@ -180,57 +321,61 @@ def grade(
 @click.option(
     "--labs", type=click.Path(path_type=Path), help="Long labs table (patient_id, day or date, anc...)."
 )
-@click.option("--unit", "units", multiple=True, metavar="COLUMN=UNIT", help=_UNIT_HELP)
 @click.option(
-    "--dayfirst/--monthfirst",
-    default=None,
-    help="How to read dates like 02/03/2021 (default: decided from the data; ISO dates need neither).",
+    "--suggest-map",
+    is_flag=True,
+    help="Print a starter column map (CSV) for the file(s): each header and the cartsie name it is read as.",
 )
-@click.option(
-    "--decimal",
-    type=click.Choice([".", ","]),
-    default=".",
-    show_default=True,
-    help="Decimal mark of numbers written as text.",
-)
-@click.option("--strict", is_flag=True, help="Treat doubtful values (units that look wrong) as errors.")
 @click.option("--example", is_flag=True, help="Validate the example cohort shipped with cartsie.")
-def validate(
-    patients: Path | None,
-    labs: Path | None,
-    units: tuple[str, ...],
-    dayfirst: bool | None,
-    decimal: str,
-    strict: bool,
-    example: bool,
-) -> None:
+@input_options
+def validate(patients: Path | None, labs: Path | None, suggest_map: bool, example: bool, **opts) -> None:
     """Check a cohort and print a validation report: problems, warnings, the patient flow.
 
-    PATIENTS is the patients table (one row per patient; see cartsie.schema.describe()) as CSV,
-    Excel, Parquet, SAS, Stata or SPSS. Exits 0 when the cohort can be analysed, 2 when it cannot
-    (each problem names the column, the patient id(s) and the fix).
+    PATIENTS is the patients table (one row per patient; see cartsie.cohort.schema.describe()) as CSV,
+    Excel, Parquet, SAS, Stata or SPSS. Exits 0 when the cohort can be analysed, 2 when it cannot.
+    Every problem of both tables is listed at once, one line per kind, naming the column, the
+    patient id(s) and the fix.
     """
-    import warnings as _warnings
-
-    from cartsie import cohort
-
     try:
-        if example == (patients is not None):
-            raise CartsieError("give either a patients file or --example (not both, not neither).")
         if example:
-            patients, labs = example_path("example_patients.csv"), example_path("example_labs.csv")
-        with _warnings.catch_warnings():
-            _warnings.simplefilter("ignore")  # the report lists them
-            c = cohort.load(
-                patients, labs, _parse_units(units), strict=strict, dayfirst=dayfirst, decimal=decimal
+            patients, labs = (
+                _sources(patients, example, "patients", "example_patients.csv"),
+                example_path("example_labs.csv"),
             )
+        elif patients is None and labs is None:
+            raise InputError("give a patients file (and --labs), or --example.")
+        if suggest_map:
+            click.echo(_suggested_map(patients, labs, _load_kwargs(opts)).to_csv(index=False), nl=False)
+            return
+        c = _quiet_load(patients, labs, **_load_kwargs(opts))
     except CartsieError as exc:
         problems = getattr(exc, "problems", None) or (str(exc),)
         click.echo(f"cartsie validate: {len(problems)} problem(s); the cohort cannot be analysed.\n")
         for p in problems:
             click.echo(f"  PROBLEM  {p}")
         sys.exit(EXIT_BAD_INPUT)
+    except Exception as exc:  # the promise is no traceback on any input
+        if os.environ.get("CARTSIE_DEBUG"):
+            raise
+        click.echo(
+            f"cartsie validate: failed unexpectedly ({type(exc).__name__}: {exc}). This is a bug in "
+            "cartsie, not in your data: please report it (CARTSIE_DEBUG=1 shows the traceback)."
+        )
+        sys.exit(EXIT_BAD_INPUT)
     click.echo(validation_report(c))
+
+
+def _suggested_map(patients, labs, kwargs: dict) -> pd.DataFrame:
+    from cartsie.cohort import Report, make_options, read_file, suggest_map
+
+    options = make_options(
+        **{k: v for k, v in kwargs.items() if k not in ("units",)}, has_labs=labs is not None
+    )
+    maps = []
+    for table, path in (("patients", patients), ("labs", labs)):
+        if path is not None:
+            maps.append(suggest_map(read_file(path, table, options, Report()), table, options))
+    return pd.concat(maps, ignore_index=True)
 
 
 @main.command()
@@ -241,8 +386,6 @@ def validate(
     help="Your patients table (default: the built-in synthetic cohort).",
 )
 @click.option("--labs", type=click.Path(path_type=Path), help="Your long labs table (with --data).")
-@click.option("--unit", "units", multiple=True, metavar="COLUMN=UNIT", help=_UNIT_HELP)
-@click.option("--dayfirst/--monthfirst", default=None, help="How to read dates like 02/03/2021.")
 @click.option(
     "--out",
     "-o",
@@ -258,41 +401,56 @@ def validate(
     "--item",
     "items",
     multiple=True,
-    help="Run only these paper items (repeatable): flow, toxicity, response, survival, nrm, spm.",
+    help="Run only these paper items (repeatable): flow, table1, toxicity, response, survival, nrm, spm.",
 )
 @click.option("--example", is_flag=True, help="Run on the 12-patient example shipped with cartsie.")
+@input_options
 @_friendly
 def reproduce(
     patients: Path | None,
     labs: Path | None,
-    units: tuple[str, ...],
-    dayfirst: bool | None,
     out: Path,
     seed: int,
     items: tuple[str, ...],
     example: bool,
+    **opts,
 ) -> None:
     """Run the CART-SIE analysis and write tables, figures and a published-vs-reproduced report.
 
     Without --data the built-in synthetic cohort (calibrated to the paper's published aggregates) is
     analysed, so the report shows how close a reproduction on CART-SIE-like data comes to every
-    published number. With --data (and --labs) your own cohort is analysed the same way. Outputs hold
-    aggregates only: report.html, report.md, estimates.csv, comparison.csv, figures/, manifest.json.
+    published number. With --data (and --labs) your own cohort is analysed the same way, read exactly
+    as `cartsie validate` reads it. An estimate your cohort cannot give (no events, an empty group...)
+    is reported as not estimable with its reason; the rest is written. Outputs hold aggregates only:
+    report.html, report.md, estimates.csv, comparison.csv, figures/, tables/, manifest.json.
     """
-    from cartsie import cohort, pipeline
+    from cartsie import pipeline
 
     if example:
         patients, labs = example_path("example_patients.csv"), example_path("example_labs.csv")
     data = None
     if patients is not None:
-        data = cohort.load(patients, labs, _parse_units(units), dayfirst=dayfirst)
+        data = _quiet_load(patients, labs, **_load_kwargs(opts))
+        _print_warnings(data)
     elif labs is not None:
-        raise CartsieError("--labs needs --data (the patients table).")
+        raise InputError("--labs needs --data (the patients table).")
+    if items:
+        unknown = [i for i in items if i not in {it.name for it in pipeline.ITEMS}]
+        if unknown:
+            raise InputError(
+                f"--item {unknown[0]!r} is not a paper item; items are "
+                f"{', '.join(it.name for it in pipeline.ITEMS)}."
+            )
     source = None if patients is None else Path(patients).name
     result = pipeline.reproduce(data, out, seed=seed, items=items, source=source)
     counts = result.comparison["agreement"].value_counts()
     click.echo(f"wrote {len(result.files)} files to {out}/ (open {out}/report.html)")
     click.echo("published vs reproduced: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    summary = getattr(pipeline, "summary_line", None)
+    if summary is not None:
+        line = summary(result)
+        if line:
+            click.echo(line)
 
 
 @main.command()
@@ -353,12 +511,6 @@ def validation_report(c) -> str:
             f"  {name.upper():<9} {int(v.notna().sum()):>6} assessed, {int((v == 1).sum())} responders"
         )
     return "\n".join(lines)
-
-
-def _load(path: Path | None, example: bool, example_name: str, what: str) -> pd.DataFrame:
-    if example == (path is not None):
-        raise CartsieError(f"give either a {what} file or --example (not both, not neither).")
-    return clean_columns(read_table(example_path(example_name) if example else path))
 
 
 if __name__ == "__main__":  # pragma: no cover

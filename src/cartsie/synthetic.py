@@ -51,7 +51,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cartsie import schema
+from cartsie.cohort import schema
 from cartsie.scores import score_all
 
 #: The published patient flow of CART-SIE (Results; Supplementary Figure 1).
@@ -721,9 +721,28 @@ def tables(seed: int = 2024, n_enrolled: int = 1002, model: Model = DEFAULT_MODE
     patients["synthetic"] = 1
     # the schema's columns in its order; the latents and true labs stay inside the simulation
     keep = [c for c in schema.PATIENTS if c in patients.columns]
-    patients = patients[keep].sort_values("patient_id", ignore_index=True)
-    labs = labs.sort_values(["patient_id", "day"], ignore_index=True).assign(synthetic=1)
-    return SyntheticTables(patients=patients, labs=labs, seed=seed)
+    patients = _as_recorded(patients[keep].sort_values("patient_id", ignore_index=True), schema.PATIENTS)
+    labs = _as_recorded(labs.sort_values(["patient_id", "day"], ignore_index=True), schema.LABS)
+    return SyntheticTables(patients=patients, labs=labs.assign(synthetic=1), seed=seed)
+
+
+#: Upper limits of what a laboratory reports (canonical units), inside the plausibility ranges of
+#: :mod:`cartsie.cohort.schema`: the log-normal tails of the model reach beyond them.
+_REPORTED_MAX = {"anc": 60.0, "plt": 1500.0, "crp": 60.0, "ferritin": 150000.0}
+
+
+def _as_recorded(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """Lab values as a laboratory records them: capped at what it reports, and never equal to a code
+    registries use for "not done" (999 is written 1000). Every score and grade threshold lies far below
+    the caps and away from the codes, so no score or grade changes."""
+    from cartsie.cohort.values import NOT_DONE
+
+    out = frame.copy()
+    for col, cap in _REPORTED_MAX.items():
+        if col in out.columns and columns[col].maximum is not None:
+            values = out[col].clip(upper=min(cap, columns[col].maximum))
+            out[col] = values.where(~values.isin(NOT_DONE), values + 1)
+    return out
 
 
 def cartsie_like(seed: int = 2024, n_enrolled: int = 1002, model: Model = DEFAULT_MODEL):

@@ -91,7 +91,9 @@ PATIENT_COLUMNS: tuple[Column, ...] = (
             "brexucabtagene autoleucel": "brexu-cel",
         },
     ),
-    Column("vein_to_vein_days", "number", "days from apheresis to infusion", minimum=0, unit="days"),
+    Column(
+        "vein_to_vein_days", "number", "days from apheresis to infusion", minimum=0, maximum=730, unit="days"
+    ),
     Column("prior_lines", "integer", "number of prior lines of therapy", minimum=0, maximum=20),
     Column("prior_asct", _BIN, "prior autologous stem-cell transplant"),
     Column("bridging", _BIN, "bridging therapy given"),
@@ -103,11 +105,11 @@ PATIENT_COLUMNS: tuple[Column, ...] = (
         aliases={"progression": "PD", "progressive disease": "PD", "stable": "SD"},
     ),
     Column("bone_marrow_involvement", _BIN, "lymphoma in the bone marrow at baseline"),
-    Column("anc", "number", "baseline absolute neutrophil count", minimum=0, unit="10^9/L"),
-    Column("hb", "number", "baseline hemoglobin", minimum=0, unit="g/dL"),
-    Column("plt", "number", "baseline platelet count", minimum=0, unit="10^9/L"),
-    Column("crp", "number", "baseline C-reactive protein", minimum=0, unit="mg/dL"),
-    Column("ferritin", "number", "baseline ferritin", minimum=0, unit="ng/mL"),
+    Column("anc", "number", "baseline absolute neutrophil count", minimum=0, maximum=100, unit="10^9/L"),
+    Column("hb", "number", "baseline hemoglobin", minimum=1, maximum=25, unit="g/dL"),
+    Column("plt", "number", "baseline platelet count", minimum=0, maximum=2000, unit="10^9/L"),
+    Column("crp", "number", "baseline C-reactive protein", minimum=0, maximum=100, unit="mg/dL"),
+    Column("ferritin", "number", "baseline ferritin", minimum=0, maximum=200000, unit="ng/mL"),
     Column("crs_grade", "integer", "cytokine release syndrome, ASTCT grade", minimum=0, maximum=5),
     Column("icans_grade", "integer", "ICANS, ASTCT grade", minimum=0, maximum=5),
     Column(
@@ -139,11 +141,15 @@ PATIENT_COLUMNS: tuple[Column, ...] = (
             "cmr": "CR",
             "pmr": "PR",
             "not evaluable": "NE",
-            "na": "NE",
         },
     ),
     *(Column(f"{e}_date", "date", f"date of {e.replace('_', ' ')}") for e in EVENTS),
-    *(Column(f"{e}_day", "day", f"days from infusion to {e.replace('_', ' ')}") for e in EVENTS),
+    *(
+        Column(
+            f"{e}_day", "day", f"days from infusion to {e.replace('_', ' ')}", minimum=-3650, maximum=36500
+        )
+        for e in EVENTS
+    ),
     Column(
         "death_cause",
         "category",
@@ -184,12 +190,13 @@ PATIENT_COLUMNS: tuple[Column, ...] = (
 
 LAB_COLUMNS: tuple[Column, ...] = (
     Column("patient_id", "id", "patient identifier, as in the patients table"),
-    Column("day", "day", "days since infusion (day 0 = infusion)"),
+    Column("day", "day", "days since infusion (day 0 = infusion)", minimum=-3650, maximum=36500),
     Column("date", "date", "date of the blood draw (converted to day with the infusion date)"),
-    Column("anc", "number", "absolute neutrophil count", minimum=0, unit="10^9/L"),
-    Column("plt", "number", "platelet count", minimum=0, unit="10^9/L"),
-    Column("hb", "number", "hemoglobin", minimum=0, unit="g/dL"),
+    Column("anc", "number", "absolute neutrophil count", minimum=0, maximum=100, unit="10^9/L"),
+    Column("plt", "number", "platelet count", minimum=0, maximum=2000, unit="10^9/L"),
+    Column("hb", "number", "hemoglobin", minimum=1, maximum=25, unit="g/dL"),
     Column("gcsf", _BIN, "G-CSF given that day"),
+    Column("synthetic", _BIN, "1 when the row is simulated (cartsie's built-in cohort)"),
 )
 
 #: Common column spellings in registry exports -> canonical names (after lower-casing and _).
@@ -271,6 +278,59 @@ COLUMN_ALIASES: dict[str, str] = {
     "days_from_infusion": "day",
     "day_post_infusion": "day",
     "g_csf": "gcsf",
+    "gcsf_given": "gcsf",
+    "filgrastim": "gcsf",
+    "response_at_day_90": "response_day90",
+    "response_day_90": "response_day90",
+    "day_90_response": "response_day90",
+    "d90_response": "response_day90",
+    "response_90": "response_day90",
+    "date_of_last_contact": "last_followup_date",
+    "date_of_last_follow_up": "last_followup_date",
+    "date_of_last_followup": "last_followup_date",
+    "date_of_relapse": "progression_date",
+    "date_of_first_response": "response_date",
+    "date_of_spm": "spm_date",
+    "cart_infusion_date": "infusion_date",
+    "car_t_infusion_date": "infusion_date",
+    "lbcl_histology": "histology",
+    "platelet_count": "plt",
+    "neutrophil_count": "anc",
+    "absolute_neutrophil_count": "anc",
+    "ferritin_level": "ferritin",
+    "crs_grade_astct": "crs_grade",
+    "icans_grade_astct": "icans_grade",
+    "bone_marrow_infiltration": "bone_marrow_involvement",
+    "days_since_infusion": "day",
+    "draw_date": "date",
+    "blood_draw_date": "date",
+    # Italian exports (CART-SIE is an Italian registry study)
+    "id_paziente": "patient_id",
+    "codice_paziente": "patient_id",
+    "centro": "center",
+    "istologia": "histology",
+    "data_infusione": "infusion_date",
+    "eta": "age",
+    "sesso": "sex",
+    "stadio": "stage",
+    "prodotto": "product",
+    "linee_precedenti": "prior_lines",
+    "neutrofili": "anc",
+    "emoglobina": "hb",
+    "piastrine": "plt",
+    "pcr": "crp",
+    "data_risposta": "response_date",
+    "data_ultimo_follow_up": "last_followup_date",
+    "data_ultimo_contatto": "last_followup_date",
+    "data_progressione": "progression_date",
+    "data_recidiva": "progression_date",
+    "data_decesso": "death_date",
+    "data_morte": "death_date",
+    "causa_decesso": "death_cause",
+    "causa_morte": "death_cause",
+    "data_spm": "spm_date",
+    "data_prelievo": "date",
+    "giorno": "day",
 }
 
 PATIENTS = {c.name: c for c in PATIENT_COLUMNS}
@@ -282,6 +342,17 @@ FALSE_WORDS = frozenset({"0", "no", "n", "false", "f", "nein", "non"})
 
 #: Roman numerals accepted for stage.
 ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
+
+
+def closest(name: str, table: str | None = None) -> str | None:
+    """The cartsie column a misspelt ``name`` most likely means (difflib ratio >= 0.75), or None."""
+    import difflib
+
+    tables = (PATIENTS, LABS) if table is None else ((PATIENTS if table == "patients" else LABS),)
+    names = {c: c for t in tables for c in t}
+    names.update({a: c for a, c in COLUMN_ALIASES.items() if any(c in t for t in tables)})
+    match = difflib.get_close_matches(name, list(names), n=1, cutoff=0.75)
+    return names[match[0]] if match else None
 
 
 def describe(table: str = "patients") -> str:

@@ -1,0 +1,245 @@
+"""Stage 5, consistency: what each patient's values say together, and the labs against the patients.
+
+The checks a data manager runs after the values are read: event days from dates and the infusion
+date (and their agreement where both are given); events before infusion, progression after death, a
+first response after progression, follow-up ending before a recorded event; lab draws of unknown
+patients, on fractional days, twice on one day with different values (a declared rule decides:
+``lab_duplicates="error" | "worst" | "mean"``), or after death or the last follow-up (left out of
+grading, counted and warned).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cartsie.cohort import schema
+from cartsie.cohort.options import Options
+from cartsie.cohort.problems import Report, name_ids
+
+EVENT_DAYS = tuple(f"{e}_day" for e in schema.EVENTS)
+LAB_VALUES = ("anc", "plt", "hb")
+
+
+def event_days(pat: pd.DataFrame, report: Report) -> pd.DataFrame:
+    """Derive ``*_day`` from ``*_date`` and the infusion date, or dates from days; check agreement."""
+    infusion = pat["infusion_date"] if "infusion_date" in pat.columns else None
+    for event in schema.EVENTS:
+        date_col, day_col = f"{event}_date", f"{event}_day"
+        if date_col in pat.columns and infusion is not None:
+            from_dates = (pat[date_col] - infusion).dt.days.astype(float)
+            no_origin = pat[date_col].notna() & infusion.isna()
+            if "infused" in pat.columns:
+                no_origin &= pat["infused"].fillna(1) == 1
+            report.problem(
+                "patients",
+                "infusion_date",
+                pat,
+                no_origin,
+                f"missing while {date_col} is given",
+                "Give the infusion date (day 0).",
+            )
+            if day_col in pat.columns:
+                differ = from_dates.notna() & pat[day_col].notna() & (from_dates != pat[day_col])
+                report.problem(
+                    "patients",
+                    day_col,
+                    pat,
+                    differ,
+                    f"disagrees with {date_col}",
+                    "Keep one of the two, or correct the one that is wrong.",
+                )
+                pat[day_col] = pat[day_col].fillna(from_dates)
+            else:
+                pat[day_col] = from_dates
+        elif day_col in pat.columns and infusion is not None:
+            pat[date_col] = infusion + pd.to_timedelta(pat[day_col], unit="D")
+    return pat
+
+
+def _day(pat: pd.DataFrame, col: str) -> pd.Series:
+    return pat[col] if col in pat.columns else pd.Series(np.nan, index=pat.index)
+
+
+def check_patients(pat: pd.DataFrame, report: Report) -> None:
+    """Events before infusion, progression after death, follow-up ending before an event."""
+    day = {c: _day(pat, c) for c in EVENT_DAYS}
+    for col in EVENT_DAYS:
+        if col in pat.columns:
+            shown = col if f"{col[:-4]}_date" not in pat.columns else f"{col[:-4]}_date"
+            report.problem(
+                "patients",
+                shown,
+                pat,
+                day[col] < 0,
+                "event before the infusion",
+                "Events are counted from infusion (day 0): correct the date or the infusion date.",
+            )
+    latest = pd.concat(
+        [day[c] for c in ("response_day", "progression_day", "death_day", "spm_day")], axis=1
+    ).max(axis=1)
+    checks = (
+        (
+            "progression_date",
+            day["progression_day"] > day["death_day"],
+            "progression after death",
+            "Correct the progression or death date.",
+        ),
+        (
+            "response_date",
+            day["response_day"] > day["progression_day"],
+            "first response after progression",
+            "Correct the response or progression date.",
+        ),
+        (
+            "last_followup_date",
+            day["last_followup_day"] < latest,
+            "last follow-up before a recorded event",
+            "Set the last follow-up to the latest known date (the death date for patients who died).",
+        ),
+        (
+            "death_date",
+            day["last_followup_day"] > day["death_day"],
+            "last follow-up after death",
+            "Correct the death or last follow-up date.",
+        ),
+    )
+    for column, mask, what, fix in checks:
+        report.problem("patients", column, pat, mask, what, fix)
+    for col, event in (("spm_type", "spm"), ("death_cause", "death")):
+        if col in pat.columns:
+            recorded = day[f"{event}_day"].notna()
+            if f"{event}_date" in pat.columns:
+                recorded |= pat[f"{event}_date"].notna()
+            report.problem(
+                "patients",
+                col,
+                pat,
+                pat[col].notna() & ~recorded,
+                f"given without a {event} date",
+                f"Give the {event} date or blank {col}.",
+            )
+    if "response_day90" in pat.columns and "response_day" in pat.columns:
+        responders = pat["response_day90"].isin(["CR", "PR"]).fillna(False) & day["response_day"].isna()
+        report.doubt(
+            "patients",
+            "response_date",
+            pat,
+            responders,
+            "day-90 responders without a first-response date",
+            "They have no duration of response; give the date of first response.",
+        )
+
+
+def lab_days(
+    lab: pd.DataFrame, raw_dates: pd.Series | None, pat: pd.DataFrame, report: Report
+) -> pd.DataFrame:
+    """``day`` of each draw from its date and the patient's infusion date, when only dates are given."""
+    if raw_dates is None:
+        return lab
+    if "infusion_date" not in pat.columns:
+        report.add(
+            "labs table: draws are dated but the patients table has no infusion_date, so their day "
+            "since infusion is unknown. Give infusion_date in the patients table, or a day column in the labs."
+        )
+        lab["day"] = np.nan
+        return lab
+    origin = lab["patient_id"].map(pat.drop_duplicates("patient_id").set_index("patient_id")["infusion_date"])
+    lab["day"] = (raw_dates - origin).dt.days.astype(float)
+    no_origin = raw_dates.notna() & origin.isna() & lab["patient_id"].isin(pat["patient_id"])
+    report.problem(
+        "labs",
+        "date",
+        lab,
+        no_origin,
+        "dated draws of patients without an infusion date",
+        "Give these patients' infusion dates.",
+    )
+    report.note("labs table: day computed from date and the infusion date")
+    return lab
+
+
+def check_labs(lab: pd.DataFrame, pat: pd.DataFrame, report: Report, options: Options) -> pd.DataFrame:
+    """Ids, days, same-day duplicates and draws after the end of follow-up; returns the labs to grade."""
+    if lab.empty:
+        report.add(
+            "labs table: no rows (only a header). Give the blood counts, or leave the labs table out "
+            "(toxicity is then not graded)."
+        )
+        return lab
+    unknown = lab["patient_id"].notna() & ~lab["patient_id"].isin(set(pat["patient_id"].dropna()))
+    report.problem(
+        "labs",
+        "patient_id",
+        lab,
+        unknown,
+        "ids not in the patients table",
+        "Add these patients to the patients table or remove their labs.",
+    )
+    fractional = lab["day"].notna() & (lab["day"] != np.round(lab["day"]))
+    report.problem(
+        "labs",
+        "day",
+        lab,
+        fractional,
+        "fractional days",
+        "Give whole days since infusion (day 0 = infusion).",
+    )
+    report.problem(
+        "labs",
+        "day",
+        lab,
+        lab["day"].isna() & lab["patient_id"].notna(),
+        "draws without a day (or date)",
+        "Give the day of every draw.",
+    )
+    lab = _same_day(lab, report, options.lab_duplicates)
+    return _after_follow_up(lab, pat, report)
+
+
+def _same_day(lab: pd.DataFrame, report: Report, rule: str) -> pd.DataFrame:
+    values = [c for c in (*LAB_VALUES, "gcsf") if c in lab.columns]
+    key = ["patient_id", "day"]
+    exact = lab.duplicated([*key, *values], keep="first")
+    if exact.any():
+        report.note(f"labs table: {int(exact.sum())} repeated identical draw(s) counted once")
+        lab = lab.loc[~exact]
+    twice = lab.duplicated(key, keep=False) & lab["day"].notna()
+    if not twice.any():
+        return lab
+    days = lab.loc[twice, key].drop_duplicates()
+    what = f"{len(days)} day(s) with two or more different draws"
+    if rule == "error":
+        report.problem(
+            "labs",
+            "day",
+            lab,
+            twice,
+            what,
+            "Keep one draw per day, or say how to combine them: lab_duplicates='worst' (lowest count of "
+            "the day, --lab-duplicates worst) or 'mean'.",
+        )
+        return lab
+    agg = {c: ("min" if rule == "worst" else "mean") for c in LAB_VALUES if c in lab.columns}
+    agg.update({c: "max" for c in lab.columns if c not in (*key, *agg)})
+    report.note(f"labs table: {what} combined by lab_duplicates={rule!r}")
+    merged = lab.groupby(key, sort=False, as_index=False).agg(agg)
+    return merged[list(lab.columns)]
+
+
+def _after_follow_up(lab: pd.DataFrame, pat: pd.DataFrame, report: Report) -> pd.DataFrame:
+    ends = pat.drop_duplicates("patient_id").set_index("patient_id")
+    end = pd.concat([_day(ends, "death_day"), _day(ends, "last_followup_day")], axis=1).max(axis=1)
+    death = _day(ends, "death_day")
+    limit = lab["patient_id"].map(end)
+    late = lab["day"] > limit
+    if late.any():
+        after_death = lab["day"] > lab["patient_id"].map(death)
+        ids = lab.loc[late, "patient_id"]
+        kind = "death" if after_death[late].all() else "death or the last follow-up"
+        report.warn(
+            f"labs table: {int(late.sum())} draw(s) dated after {kind} at {name_ids(ids)}; they are left out of "
+            "grading. Check the dates of these draws and of the death or last follow-up."
+        )
+        lab = lab.loc[~late]
+    return lab
