@@ -4,7 +4,7 @@ Run: python analyses/05_survival.py [--data PATIENTS [--labs LABS]] [--out DIR] 
 Without --data the built-in synthetic cohort is analysed.
 """
 
-from cartsie.pipeline import script_main
+from cartsie.cli import run_item
 
 if __name__ == "__main__":
-    script_main("survival")
+    run_item("survival")

@@ -4,7 +4,7 @@ Run: python analyses/06_nrm.py [--data PATIENTS [--labs LABS]] [--out DIR] [--se
 Without --data the built-in synthetic cohort is analysed.
 """
 
-from cartsie.pipeline import script_main
+from cartsie.cli import run_item
 
 if __name__ == "__main__":
-    script_main("nrm")
+    run_item("nrm")

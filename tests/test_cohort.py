@@ -188,23 +188,6 @@ def test_survival_needs_follow_up():
         cohort.load(raw)
 
 
-EXPECTED = pd.read_csv(BAD / "expected.csv", keep_default_na=False)
-
-
-@pytest.mark.parametrize("case", EXPECTED.to_dict("records"), ids=EXPECTED["file"].tolist())
-def test_bad_file_gives_one_clear_error(case):
-    path = BAD / f"{case['file']}.csv"
-    args = (path, None) if case["table"] == "patients" else (GOOD, path)
-    with pytest.raises(CohortError) as info:
-        cohort.load(*args)
-    message = str(info.value)
-    assert case["fragment"] in message
-    assert f"'{case['column']}'" in message
-    if case["patient"]:
-        assert re.search(rf"patient_id [^.]*\b{case['patient']}\b", message)
-    assert isinstance(info.value, ValueError)
-
-
 def test_many_problems_are_reported_at_once():
     with pytest.raises(CohortError) as info:
         cohort.load(BAD / "many_problems.csv")

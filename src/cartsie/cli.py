@@ -78,16 +78,24 @@ def _parse_units(pairs: tuple[str, ...]) -> dict[str, str]:
     return units
 
 
-def _parse_sheet(sheet: str | None):
-    if sheet is None:
+def _per_table(values: tuple[str, ...], flag: str, convert=lambda v: v):
+    """``("x",)`` -> "x" for both tables; ``("patients=x", "labs=y")`` -> per table; () -> None."""
+    if not values:
         return None
-    if "=" in sheet:
-        out = {}
-        for part in sheet.split(","):
-            table, _, name = part.partition("=")
-            out[table.strip().lower()] = int(name) if name.strip().isdigit() else name.strip()
-        return out
-    return int(sheet) if sheet.isdigit() else sheet
+    out: dict = {}
+    for value in values:
+        table, sep, rest = value.partition("=")
+        if sep and table.strip().lower() in ("patients", "labs"):
+            out[table.strip().lower()] = convert(rest.strip())
+        elif len(values) == 1:
+            return convert(value)
+        else:
+            raise click.BadParameter(f"{value!r}: with several values write TABLE=VALUE", param_hint=flag)
+    return out
+
+
+def _sheet(name: str):
+    return int(name) if name.isdigit() else name
 
 
 _UNIT_HELP = (
@@ -109,19 +117,21 @@ def input_options(func):
         ),
         click.option(
             "--sheet",
-            help="Excel sheet: NAME or index, or patients=NAME,labs=NAME (default: first / by name).",
+            multiple=True,
+            help="Excel sheet: NAME or index, or per table patients=NAME / labs=NAME "
+            "(default: the sheet named after the table, else the one that looks like it).",
         ),
         click.option(
             "--decimal",
-            type=click.Choice([".", ","]),
-            default=None,
-            help="Decimal mark of numbers written as text (default: told from the values).",
+            multiple=True,
+            metavar="MARK",
+            help="Decimal mark ('.' or ','), or per table patients=, (default: told from the values).",
         ),
         click.option(
             "--thousands",
-            type=click.Choice([",", ".", " ", "'"]),
-            default=None,
-            help="Thousands separator of numbers written as text (default: none; '3,770' is refused).",
+            multiple=True,
+            metavar="SEP",
+            help="Thousands separator (',' '.' ' ' \"'\"), or per table labs=. (default: none; '3,770' is refused).",
         ),
         click.option(
             "--dayfirst/--monthfirst",
@@ -164,9 +174,9 @@ def _load_kwargs(opts: dict) -> dict:
     return {
         "units": _parse_units(opts["units"]),
         "columns": opts["column_map"],
-        "sheet": _parse_sheet(opts["sheet"]),
-        "decimal": opts["decimal"],
-        "thousands": opts["thousands"],
+        "sheet": _per_table(opts["sheet"], "--sheet", _sheet),
+        "decimal": _per_table(opts["decimal"], "--decimal"),
+        "thousands": _per_table(opts["thousands"], "--thousands"),
         "dayfirst": opts["dayfirst"],
         "encoding": opts["encoding"],
         "na": opts["na"],
@@ -511,6 +521,18 @@ def validation_report(c) -> str:
             f"  {name.upper():<9} {int(v.notna().sum()):>6} assessed, {int((v == 1).sum())} responders"
         )
     return "\n".join(lines)
+
+
+def run_item(name: str, argv: list[str] | None = None) -> None:
+    """Entry point of the ``analyses/`` scripts: ``cartsie reproduce --item NAME`` with the script's
+    arguments, so that a script reads data exactly as every command does (same options, same messages).
+
+    ``python analyses/05_survival.py [--data PATIENTS [--labs LABS]] [--out DIR] [reading options]``
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not any(a in ("--out", "-o") or a.startswith("--out=") for a in args):
+        args += ["--out", f"cartsie-output/{name}"]
+    reproduce.main(args=[*args, "--item", name], prog_name=f"analyses ({name})")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -115,6 +115,8 @@ def resolve(frame: pd.DataFrame, table: str, options: Options, report: Report):
                     "it is not used. Give it a header, or delete it."
                 )
             continue
+        if (seen.iloc[:pos] == header).any():
+            continue  # a repeated header: refused above, its first column is still checked
         name, unit = split_header(header, table, options)
         if name is None:
             unknown.append(header)
@@ -122,6 +124,8 @@ def resolve(frame: pd.DataFrame, table: str, options: Options, report: Report):
                 keep.append((pos, header))
             continue
         header_of.setdefault(name, []).append(header)
+        if len(header_of[name]) > 1:
+            continue  # two headers meaning one column: refused below, the first is still checked
         keep.append((pos, name))
         report.headers[(table, name)] = header
         if unit is not None:

@@ -38,8 +38,8 @@ class Options:
     units: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {t: {} for t in TABLES})
     columns: tuple[MapEntry, ...] = ()
     sheet: Mapping[str, str | int | None] = field(default_factory=lambda: {t: None for t in TABLES})
-    decimal: str | None = None
-    thousands: str | None = None
+    decimal: Mapping[str, str | None] = field(default_factory=lambda: {t: None for t in TABLES})
+    thousands: Mapping[str, str | None] = field(default_factory=lambda: {t: None for t in TABLES})
     dayfirst: bool | None = None
     encoding: str | None = None
     na: frozenset[str] = frozenset()
@@ -148,8 +148,8 @@ def make_options(
     units=None,
     columns=None,
     sheet=None,
-    decimal: str | None = None,
-    thousands: str | None = None,
+    decimal: str | Mapping | None = None,
+    thousands: str | Mapping | None = None,
     dayfirst: bool | None = None,
     encoding: str | None = None,
     na: Iterable = (),
@@ -159,12 +159,16 @@ def make_options(
     has_labs: bool = True,
 ) -> Options:
     """Check and normalise the reading options (see :func:`cartsie.cohort.load`)."""
-    if decimal not in (None, ".", ","):
-        raise InputError(f"decimal must be '.' or ',' (or None to decide from the data), not {decimal!r}.")
-    if thousands not in (None, *_SEPARATORS):
-        raise InputError(f"thousands must be one of {_SEPARATORS} or None, not {thousands!r}.")
-    if thousands is not None and thousands == decimal:
-        raise InputError(f"thousands and decimal are both {thousands!r}; they must differ.")
+    decimal, thousands = _per_table(decimal, "decimal"), _per_table(thousands, "thousands")
+    for table in TABLES:
+        if decimal[table] not in (None, ".", ","):
+            raise InputError(
+                f"decimal must be '.' or ',' (or None to decide from the data), not {decimal[table]!r}."
+            )
+        if thousands[table] not in (None, *_SEPARATORS):
+            raise InputError(f"thousands must be one of {_SEPARATORS} or None, not {thousands[table]!r}.")
+        if thousands[table] is not None and thousands[table] == decimal[table]:
+            raise InputError(f"thousands and decimal are both {thousands[table]!r}; they must differ.")
     if lab_duplicates not in LAB_DUPLICATE_RULES:
         raise InputError(f"lab_duplicates must be one of {LAB_DUPLICATE_RULES}, not {lab_duplicates!r}.")
     if isinstance(na, str | int | float):

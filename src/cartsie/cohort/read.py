@@ -103,7 +103,7 @@ def sniff(path: Path) -> str:
             shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
             what = f"a zip archive holding {shown}: extract the table from it first"
     elif what is None and ole:
-        if "EncryptionInfo".encode("utf-16-le") in open(path, "rb").read():
+        if "EncryptionInfo".encode("utf-16-le") in path.read_bytes():
             what = "an encrypted (password-protected) Excel workbook: remove the password and save again"
         elif kind != "xls":
             what = "an old-format Excel workbook (.xls): name it .xls or save it as .xlsx"
@@ -122,22 +122,31 @@ def sniff(path: Path) -> str:
     return kind
 
 
-def _decode(path: Path, encoding: str | None) -> str:
+def _decode(path: Path, encoding: str | None, report: Report) -> tuple[str, str]:
+    """The text of a CSV file and its encoding: UTF-8 (UTF-16 when its mark says so) unless declared;
+    a file that is not UTF-8 is read as cp1252, which Windows spreadsheets write (said in the notes)."""
     raw = path.read_bytes()
     if encoding is None and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
-    try:
-        return raw.decode(encoding or "utf-8-sig")
-    except UnicodeDecodeError as exc:
-        bad = raw[max(0, exc.start - 20) : exc.start + 20]
-        raise CohortError(
-            f"file {path.name!r} is not {encoding or 'UTF-8'} text (byte {exc.start}: {bad!r}). Pass its "
-            "encoding: encoding='cp1252' (--encoding cp1252) for Windows exports, 'latin-1' for older ones."
-        ) from None
-    except LookupError:
-        raise CohortError(
-            f"encoding {encoding!r} is not one Python knows (try 'cp1252' or 'latin-1')."
-        ) from None
+    tries = [encoding] if encoding is not None else ["utf-8-sig", "cp1252", "latin-1"]
+    for i, name in enumerate(tries):
+        try:
+            text = raw.decode(name)
+        except UnicodeDecodeError as exc:
+            if i + 1 < len(tries):
+                continue
+            bad = raw[max(0, exc.start - 20) : exc.start + 20]
+            raise CohortError(
+                f"file {path.name!r} is not {name} text (byte {exc.start}: {bad!r}). Pass its encoding: "
+                "encoding='cp1252' (--encoding cp1252) for Windows exports, 'latin-1' for older ones."
+            ) from None
+        except LookupError:
+            raise CohortError(f"encoding {name!r} is not one Python knows (try 'cp1252' or 'latin-1').") from None
+        if i:
+            # only text (names of centres...) can differ between these encodings, never a number
+            report.note(f"file {path.name!r} is not UTF-8: read as {name}; pass encoding= (--encoding) if not")
+        return text, name
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _delimiter(line: str) -> str:
@@ -166,8 +175,10 @@ def _frame(header: list, body: list[list] | pd.DataFrame) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, options: Options, report: Report, table: str) -> pd.DataFrame:
-    text = _decode(path, options.encoding)
-    lines = text.splitlines()[:_HEADER_SCAN]
+    text, encoding = _decode(path, options.encoding, report)
+    lines = text[: 1 << 16].splitlines()[:_HEADER_SCAN]
+    source = path if encoding == "utf-8-sig" else io.StringIO(text)  # pandas reads UTF-8 files itself
+    del text
     sep = _delimiter(
         lines[header_row([_delimiter_split(ln) for ln in lines], table, options)] if lines else ""
     )
@@ -178,9 +189,13 @@ def _read_csv(path: Path, options: Options, report: Report, table: str) -> pd.Da
     header = rows[at] if rows else []
     # Ids stay text ("0123" is not 123) and are stored once per patient (category); other columns are
     # parsed as numbers where every value is one, and kept as text otherwise for the values stage.
+    # With declared marks every column stays text, so that "2.1" under decimal=',' is noticed.
     ids = {i: "category" for i, h in enumerate(header) if canonical(h, table, options) == "patient_id"}
+    if options.decimal[table] is not None or options.thousands[table] is not None:
+        ids = {i: ids.get(i, str) for i in range(len(header))}
     body = pd.read_csv(
-        io.StringIO(text),
+        source,
+        encoding=encoding if source is path else None,
         sep=sep,
         header=None,
         skiprows=at + 1,
@@ -211,8 +226,7 @@ def _read_excel(path: Path, kind: str, options: Options, report: Report, table: 
     sheets = book.sheet_names
     sheet = options.sheet.get(table)
     if sheet is None:
-        named = [s for s in sheets if s.strip().lower() in (table, table.rstrip("s"), "laboratory", "lab")]
-        sheet = named[0] if named else sheets[0]
+        sheet = _choose_sheet(book, sheets, table, options, path)
         if len(sheets) > 1:
             report.note(
                 f"{table} table: sheet {sheet!r} read from {path.name!r} (sheets: {', '.join(sheets)}); "
@@ -232,6 +246,33 @@ def _read_excel(path: Path, kind: str, options: Options, report: Report, table: 
     if at:
         report.note(f"{table} table: {at} row(s) above the header skipped ({path.name}, sheet {sheet!r})")
     return _frame(grid.iloc[at].tolist(), grid.iloc[at + 1 :].dropna(how="all"))
+
+
+def _choose_sheet(book: pd.ExcelFile, sheets: list[str], table: str, options: Options, path: Path) -> str:
+    """The sheet named after the table, else the only sheet with a recognisable header."""
+    if len(sheets) == 1:
+        return sheets[0]
+    named = [s for s in sheets if s.strip().lower() in (table, table.rstrip("s"), "laboratory", "lab")]
+    if named:
+        return named[0]
+    tables = [
+        s
+        for s in sheets
+        if header_row(book.parse(s, header=None, dtype=object, nrows=_HEADER_SCAN).values.tolist(), table, options)
+        or _recognised(book.parse(s, header=None, dtype=object, nrows=1).values.tolist(), table, options)
+    ]
+    if len(tables) == 1:
+        return tables[0]
+    raise CohortError(
+        f"file {path.name!r} has {len(sheets)} sheets ({', '.join(sheets)}) and "
+        f"{'several' if tables else 'none'} of them look like the {table} table. Say which: "
+        f"sheet='NAME' (--sheet NAME, or --sheet {table}=NAME)."
+    )
+
+
+def _recognised(rows: list[list], table: str, options: Options) -> bool:
+    names = [str(v) for v in (rows[0] if rows else []) if v is not None and not pd.isna(v)]
+    return sum(canonical(n, table, options) is not None for n in names) >= 2
 
 
 def read_file(path: str | Path, table: str, options: Options, report: Report) -> pd.DataFrame:

@@ -31,10 +31,13 @@ from cartsie.units import parse_censored
 #: Categorical columns whose unknown values become "other" (with the original kept in
 #: ``<column>_detail``) instead of being an error.
 OPEN_CATEGORIES = ("histology", "product", "death_cause", "spm_type")
-#: Codes registries write for "not done" / "unknown" in numeric fields. Outside a column's range they
-#: are refused with the hint to declare them (``na=``); inside it (ferritin 999 is an ordinary value)
-#: they are read as measured, with a warning.
+#: Codes registries write for "not done" / "unknown" in numeric fields. They are refused with the hint
+#: to declare them (``na=``) when impossible or implausible as a value (four nines or more, negative,
+#: above :data:`TYPICAL_MAX`); otherwise (ferritin 999 ng/mL) read as measured, with a warning.
 NOT_DONE = frozenset({999.0, 9999.0, 99999.0, 999999.0, -9.0, -99.0, -999.0, -9999.0})
+#: Values above these (canonical units) are rare enough that 999 there is a code, not a count;
+#: below them (ferritin 999 ng/mL is ordinary) 999 is read as measured, with a warning.
+TYPICAL_MAX = {"anc": 30.0, "plt": 800.0, "hb": 20.0, "crp": 50.0, "ferritin": 50000.0, "age": 100.0}
 #: For day counts a follow-up of 999 days is ordinary; only the long codes are suspect there.
 NOT_DONE_DAYS = frozenset({9999.0, 99999.0, 999999.0, -9999.0})
 EARLIEST_DATE = pd.Timestamp("1950-01-01")
@@ -49,9 +52,18 @@ _SPACED = re.compile(r"^[+-]?\d{1,3}([ '\u00a0\u202f]\d{3})+([.,]\d+)?$")  # 1 2
 
 
 def text(s: pd.Series) -> pd.Series:
-    """Trimmed text, with the words that mean missing (and empty cells) as <NA>."""
-    out = s.astype("string").str.strip()
-    return out.mask(out.str.lower().isin(MISSING_WORDS))
+    """Trimmed text, with the words that mean missing (and empty cells) as <NA>.
+
+    Only the distinct values are cleaned: registry columns repeat a few values many times.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    clean = pd.Series(uniques, dtype=object).astype("string").str.strip()
+    clean = clean.mask(clean.str.lower().isin(MISSING_WORDS)).to_numpy(dtype=object, na_value=pd.NA)
+    out = np.full(len(s), pd.NA, dtype=object)
+    if len(clean):
+        known = codes >= 0
+        out[known] = clean[codes[known]]
+    return pd.Series(out, index=s.index, dtype="string")
 
 
 def _declared_missing(t: pd.Series, table: str, col: str, df, options: Options, report: Report) -> pd.Series:
@@ -163,17 +175,24 @@ def coerce_category(df, col: str, table: str, report: Report, options: Options):
     return mapped.astype("string"), detail
 
 
-def _mark(values: pd.Series, decimal: str | None, thousands: str | None) -> tuple[pd.Series, str | None]:
-    """Numbers from text by the declared marks, or by pattern when undeclared; the ambiguity, if any."""
+def _marks_of(v: pd.Series):
+    return [v.str.match(p).fillna(False) for p in (_PLAIN, _COMMA_DECIMAL, _COMMA_GROUPS, _DOT_GROUPS, _EU, _US)]
+
+
+def _mark(
+    values: pd.Series, column: pd.Series, decimal: str | None, thousands: str | None
+) -> tuple[pd.Series, str | None]:
+    """Numbers from text by the declared marks, or, when undeclared, by the pattern of the whole
+    ``column``; the reason when the marks cannot be told apart."""
     v = values
-    plain, comma, groups_c, groups_d = (
-        v.str.match(p).fillna(False) for p in (_PLAIN, _COMMA_DECIMAL, _COMMA_GROUPS, _DOT_GROUPS)
-    )
-    eu, us, spaced = (v.str.match(p).fillna(False) for p in (_EU, _US, _SPACED))
+    plain, comma, groups_c, groups_d, eu, us = _marks_of(v)
+    spaced = v.str.match(_SPACED).fillna(False)
     problem = None
     if decimal is None:
-        says_comma = (comma & ~groups_c).any() or eu.any()
-        says_dot = (plain & v.str.contains(".", regex=False) & ~groups_d).any() or us.any()
+        c_plain, c_comma, c_groups_c, c_groups_d, c_eu, c_us = _marks_of(column.dropna())
+        says_comma = (c_comma & ~c_groups_c).any() or c_eu.any()
+        dotted = column.dropna().str.contains(".", regex=False)
+        says_dot = (c_plain & dotted & ~c_groups_d).any() or c_us.any()
         if says_comma and says_dot:
             return v.where(v.isna()), "mixes decimal commas and decimal points"
         decimal = "," if says_comma else "." if says_dot else None
@@ -187,9 +206,11 @@ def _mark(values: pd.Series, decimal: str | None, thousands: str | None) -> tupl
     elif spaced.any() and not (comma | plain).loc[spaced].all():
         problem = "digit groups separated by spaces or apostrophes"
     if decimal == ",":
+        # "1.0" is a spreadsheet's float, not a decimal point (a thousands group has three digits)
+        out = out.str.replace(r"^([+-]?\d+)\.0{1,2}$", r"\1", regex=True)
         has_dot = out.str.contains(".", regex=False).fillna(False)
         if has_dot.any() and thousands != ".":
-            problem = problem or "points in numbers whose decimal mark is ','"
+            return out.where(~has_dot), "points in numbers whose decimal mark is ','"
         out = out.str.replace(",", ".", regex=False)
     return out, problem
 
@@ -246,15 +267,21 @@ def _not_done(measured: pd.Series, values: pd.Series, spec, df, col: str, table:
     """Cells holding a "not done" code as written (``measured``); refused when the value (in the
     canonical unit) is impossible, doubtful otherwise. Returns the refused cells."""
     codes = NOT_DONE_DAYS if spec.kind == "day" else NOT_DONE
-    coded = measured.isin(codes)
-    outside = coded & _outside(values, spec)
+    raw = measured.to_numpy(dtype=float)
+    coded = np.zeros(len(raw), dtype=bool)
+    for code in codes:  # a few vectorised comparisons beat a general isin on millions of floats
+        coded |= raw == code
+    coded = pd.Series(coded, index=measured.index)
+    typical = TYPICAL_MAX.get(col, np.inf)
+    outside = coded & (_outside(values, spec) | (measured.abs() >= 9999) | (measured < 0) | (values > typical))
     if not coded.any():
         return outside
-    for mask, record in ((outside, report.problem), (coded & ~outside, report.doubt)):
+    for mask, refused in ((outside, True), (coded & ~outside, False)):
         if mask.any():
             shown = ", ".join(f"{x:g}" for x in measured[mask].unique()[:3])
             first = shown.split(", ")[0]
-            read = "impossible as a value" if record is report.problem else "read as a measured value"
+            record = report.problem if refused else report.doubt
+            read = "implausible as a value" if refused else "read as a measured value"
             record(table, col, df, mask, f"the value(s) {shown}, a typical 'not done' code ({read})",
                    f"If it means not done, declare it missing: na=[{first!r}] (--na {first}); else correct it.")
     return outside
@@ -308,11 +335,17 @@ def _numbers(raw: pd.Series, df, col, table, report, options: Options) -> pd.Ser
         )
         return values.mask(inf)
     t = _declared_missing(text(raw), table, col, df, options, report)
-    values = pd.to_numeric(t, errors="coerce").astype(float)
+    decimal, thousands = options.decimal[table], options.thousands[table]
+    if decimal is None and thousands is None:
+        values = pd.to_numeric(t, errors="coerce").astype(float)
+    else:  # declared marks: every value is read by them ("2.1" under decimal=',' is noticed)
+        values = pd.Series(np.nan, index=t.index)
     rest = values.isna() & t.notna()
     if not rest.any():
         return values
-    marked, problem = _mark(t[rest], options.decimal, options.thousands)
+    marked, problem = _mark(t[rest], t, decimal, thousands)
+    if problem is None and decimal is None and marked.ne(t[rest]).any():
+        report.note(f"{table} table, column {col!r}: numbers with decimal commas read as such (e.g. {t[rest].iloc[0]!r})")
     if problem == "comma-ambiguous":
         ambiguous = t[rest][t[rest].str.match(_COMMA_GROUPS).fillna(False)]
         report.problem(
@@ -326,17 +359,18 @@ def _numbers(raw: pd.Series, df, col, table, report, options: Options) -> pd.Ser
         )
         return values
     if problem is not None:
+        offending = marked.isna() if problem.startswith("points") else pd.Series(True, index=marked.index)
         report.problem(
             table,
             col,
             df,
-            t.index.isin(t[rest].index),
+            t.index.isin(offending[offending].index),
             problem,
             "Write every number the same way, and declare the marks with decimal= and thousands=.",
         )
         return values
     parsed, censored = parse_censored(marked.astype(object).where(marked.notna(), None))
-    if options.decimal == "," and options.thousands is None:
+    if decimal == "," and thousands is None:
         three = t[rest].str.match(_COMMA_GROUPS).fillna(False)
         if three.any() and three.sum() == t[rest].str.contains(",", regex=False).sum():
             report.doubt(
@@ -386,7 +420,7 @@ def date_order(frames: list[tuple[pd.DataFrame, list[str]]], dayfirst: bool | No
         for col in cols:
             if pd.api.types.is_datetime64_any_dtype(df[col]) or pd.api.types.is_numeric_dtype(df[col]):
                 continue
-            parts = text(df[col]).str.extract(_SLASHED).dropna()
+            parts = text(pd.Series(pd.unique(df[col]))).str.extract(_SLASHED).dropna()
             if parts.empty:
                 continue
             slashed.append(repr(col))
