@@ -19,8 +19,8 @@ Each file is a clean table with one change. The manifest ``bad/expected.csv`` ha
   contain (case-insensitive);
 * ``options``: JSON keyword arguments of ``cohort.load`` (a ``columns`` path is relative to bad/);
 * ``base``: ``good`` or ``good12``, the clean cohort the file derives from; ``same_numbers``:
-  ``yes`` when a warned file must still give the clean numbers; ``ids``: JSON list of the ids
-  ``Cohort.table`` must have (in clean order) when the file writes them differently.
+  ``yes`` when a warned file must still give the clean numbers; ``ids``: JSON object mapping the
+  clean ids to those ``Cohort.table`` must have when the file writes them differently.
 
 The .sas7bdat files are written by R's haven (``make_sas.R``) when ``Rscript`` is on the PATH; the
 encrypted workbook by ``msoffcrypto-tool`` when it is installed. Without them the committed files are
@@ -638,7 +638,7 @@ class Case:
     note: str = ""
     companion: str | None = None  # default: the clean file of the other table
     same_numbers: bool = False
-    ids: list[str] | None = None
+    ids: dict[str, str] | None = None
 
     def row(self) -> dict:
         if self.companion is None:
@@ -672,7 +672,7 @@ def lab(file: str, outcome: str, df: pd.DataFrame | Callable, note: str, **kw) -
 
 
 G, GL = GOOD12, GOOD12_LABS
-ID_NUMBERS = [str(i) for i in range(1, 13)]
+ID_NUMBERS = {f"P{i:02d}": str(i) for i in range(1, 13)}
 LATIN1_CENTERS = {"Bologna": "Forlì", "Milano": "Università di Milano", "Roma": "Città di Roma"}
 MAP_PATIENTS = {
     "Cod. paziente": ("patient_id", ""),
@@ -846,6 +846,7 @@ def new_cases() -> list[Case]:
             lambda p: write_csv(G, p, sep=";", decimal=","),
             "';'-separated with decimal commas, declared",
             options={"decimal": ","},
+            companion="bad/labs_decimal_comma.csv",
         ),
         pat(
             "decimal_comma_quoted.csv",
@@ -853,6 +854,7 @@ def new_cases() -> list[Case]:
             with_commas(G, ["anc", "hb", "plt", "crp", "ferritin"], decimal=True),
             "','-separated with every decimal written as quoted '2,1', declared",
             options={"decimal": ","},
+            companion="bad/labs_decimal_comma.csv",
         ),
         lab(
             "labs_decimal_comma.csv",
@@ -1452,9 +1454,10 @@ def new_cases() -> list[Case]:
         ),
         pat(
             "two_sheets_unnamed.xlsx",
-            "error",
+            "accept|error",
             _two_sheets("README"),
-            "a README sheet before the patients sheet, no sheet named: the message lists the sheets",
+            "a README sheet before the patients sheet, no sheet named: the sheet named patients is "
+            "taken, or the message lists the sheets",
             fragment="sheet",
         ),
         lab(
@@ -1490,18 +1493,75 @@ def _labs_date_2035(lab_dated: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _zip_members(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:  # an xlsx is a zip; its core.xml holds the time of writing
+        return {n: z.read(n) for n in sorted(z.namelist()) if n != "docProps/core.xml"}
+
+
+def _readstat(path: Path) -> tuple:
+    import pyreadstat
+
+    read = {".dta": pyreadstat.read_dta, ".xpt": pyreadstat.read_xport, ".sas7bdat": pyreadstat.read_sas7bdat}
+    df, meta = read[path.suffix](str(path))
+    return df.to_csv(), meta.original_variable_types, meta.variable_value_labels, meta.column_names
+
+
+def same_content(old: Path, new: Path) -> bool:
+    """Whether two writings of a case hold the same thing (binary formats stamp the time of writing)."""
+    if old.read_bytes() == new.read_bytes():
+        return True
+    ole = bytes.fromhex("d0cf11e0a1b11ae1")
+    if old.read_bytes()[:8] == new.read_bytes()[:8] == ole:
+        return True  # an encrypted workbook: a new random salt each time
+    try:
+        if zipfile.is_zipfile(old) and zipfile.is_zipfile(new):
+            return _zip_members(old) == _zip_members(new)
+        if old.suffix in (".dta", ".xpt", ".sas7bdat"):
+            return _readstat(old) == _readstat(new)
+    except Exception:  # unreadable either way: rewrite
+        return False
+    return False
+
+
+def write_stable(path: Path, make: Callable[[Path], None]) -> None:
+    """Write a case, keeping the committed file when only the time stamps inside would change."""
+    with tempfile.TemporaryDirectory() as tmp:
+        new = Path(tmp) / path.name
+        if path.exists():
+            shutil.copyfile(path, new)  # writers that need a tool they lack keep what is there
+        make(new)
+        if new.exists() and not (path.exists() and same_content(path, new)):
+            shutil.copyfile(new, path)
+
+
 def write_new(out: Path) -> list[dict]:
     GOOD12.to_csv(HERE / P12, index=False)
     GOOD12_LABS.to_csv(HERE / L12, index=False)
     _write_maps()
     rows = []
     for case in new_cases():
-        case.make(out / case.file)
+        write_stable(out / case.file, case.make)
         rows.append(case.row())
     names = [r["file"] for r in rows]
     clash = {Path(n).stem for n in names} & {*CASES, "many_problems"}
     assert len(names) == len(set(names)) and not clash, f"file names must be unique: {clash}"
     return rows
+
+
+#: the first cases' manifest fragments: the offending value where there is one, never the wording
+LEGACY_FRAGMENTS = {
+    "bad_date": "2021-13-45",
+    "bad_number": "high",
+    "decimal_comma": "decimal",
+    "negative_count": "-60",
+    "unknown_response": "VGPR",
+    "ambiguous_dates": "ambiguous",
+    "not_yes_no": "maybe",
+    "labs_negative": "-0.05",
+    "labs_bad_text": "clumped",
+}
+#: hb written '11,0' in a file whose other decimals are points: a per-column pattern may read it
+LEGACY_OUTCOMES = {"decimal_comma": "accept|error"}
 
 
 def legacy_rows() -> list[dict]:
@@ -1512,12 +1572,12 @@ def legacy_rows() -> list[dict]:
                 "file": name,
                 "table": table,
                 "companion": "" if table == "patients" else "good_patients.csv",
-                "outcome": "error",
+                "outcome": LEGACY_OUTCOMES.get(name, "error"),
                 "column": column,
                 "patient": patient or "",
-                "fragment": fragment,
+                "fragment": LEGACY_FRAGMENTS.get(name, ""),
                 "options": "{}",
-                "note": f"legacy case {name.replace('_', ' ')}",
+                "note": f"first corpus: {fragment}",
                 "base": "good",
                 "same_numbers": "",
                 "ids": "",
@@ -1531,7 +1591,7 @@ def legacy_rows() -> list[dict]:
             "outcome": "error",
             "column": "crp",
             "patient": "A2",
-            "fragment": "'high'",
+            "fragment": "high",
             "options": "{}",
             "note": "five problems at once (crp text, sex X, crs grade 7, progression after death)",
             "base": "good",
