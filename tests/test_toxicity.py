@@ -262,3 +262,25 @@ def test_anc_per_microlitre_warns():
     labs = daily(base=2000.0)
     with pytest.warns(CohortWarning, match="'anc'.*cells/µL"):
         grade_icaht(labs)
+
+
+def test_grades_do_not_depend_on_the_block_size_or_the_row_order(monkeypatch):
+    """The early grid is built in blocks of patients and sorted exports skip the sort: neither may
+    change a grade."""
+    from cartsie import toxicity
+
+    rng = np.random.default_rng(11)
+    n = 40
+    labs = pd.DataFrame(
+        {
+            "patient_id": np.repeat([f"P{i:02d}" for i in range(n)], 12),
+            "day": np.tile([-2, 0, 2, 4, 6, 9, 13, 20, 28, 35, 60, 90], n),
+            "anc": rng.gamma(0.8, 0.9, n * 12).round(2),
+            "plt": rng.gamma(2, 40, n * 12).round(),
+        }
+    )
+    whole = grade_icaht(labs, check_units=False)
+    monkeypatch.setattr(toxicity, "_GRID_CELLS", 3 * 31)  # three patients per block
+    blocked = grade_icaht(labs.sample(frac=1, random_state=3), check_units=False)
+    pd.testing.assert_frame_equal(blocked, whole)
+    assert whole["icaht_early_grade"].nunique() >= 3, "the test data reach several grades"

@@ -49,7 +49,7 @@ def numeric(df: pd.DataFrame, column: str, func: str) -> pd.Series:
             f"{func}(): column {column!r} holds values that are not numbers ({examples}) at "
             f"{describe_rows(df, bad)}. Convert them to numbers or set them missing."
         )
-    return values.astype(float)
+    return values.astype(float, copy=False)
 
 
 def complete_cases(df: pd.DataFrame, columns: Sequence[str], func: str) -> tuple[pd.DataFrame, int]:

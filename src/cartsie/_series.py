@@ -70,7 +70,7 @@ def lab_days(labs: pd.DataFrame, func: str) -> np.ndarray:
 class SortedRows:
     """Lab rows ordered by (patient, day) once, shared by every analyte's series."""
 
-    order: np.ndarray
+    order: np.ndarray | slice
     key: np.ndarray
     code: np.ndarray
     day: np.ndarray
@@ -79,7 +79,9 @@ class SortedRows:
     @classmethod
     def of(cls, codes: np.ndarray, day: np.ndarray, n_patients: int) -> SortedRows:
         key = codes * _KEY_STRIDE + (day + _DAY_OFFSET)
-        # Stable sort of one packed key: exports usually come sorted, which timsort exploits.
+        if len(key) < 2 or bool(np.all(key[1:] >= key[:-1])):
+            # Exports usually come sorted: then the rows are used as they are, without copies.
+            return cls(slice(None), key, codes, day, n_patients)
         order = np.argsort(key, kind="stable")
         return cls(order, key[order], codes[order], day[order], n_patients)
 
@@ -95,12 +97,20 @@ def build_series(labs: pd.DataFrame, column: str, rows: SortedRows, func: str) -
         )
     v = values[rows.order]
     keep = ~np.isnan(v)
-    key, v = rows.key[keep], v[keep]
+    complete = bool(keep.all())  # the usual case: no copies of the sorted keys are needed
+    key = rows.key if complete else rows.key[keep]
+    if not complete:
+        v = v[keep]
     first = np.ones(len(key), dtype=bool)
     first[1:] = key[1:] != key[:-1]
+    del key
+    if first.all():  # one measurement per day: the sorted values are the series
+        code, day = (rows.code, rows.day) if complete else (rows.code[keep], rows.day[keep])
+        return Series(code, day, v, rows.n_patients)
     starts = np.flatnonzero(first)
     lowest = np.minimum.reduceat(v, starts) if len(starts) else v
-    return Series(rows.code[keep][starts], rows.day[keep][starts], lowest, rows.n_patients)
+    code, day = (rows.code[starts], rows.day[starts]) if complete else (rows.code[keep][starts], rows.day[keep][starts])
+    return Series(code, day, lowest, rows.n_patients)
 
 
 def daily_grid(

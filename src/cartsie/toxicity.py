@@ -121,9 +121,9 @@ def _nullable_int(values: np.ndarray, missing: np.ndarray) -> pd.arrays.IntegerA
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype("int64"), missing.copy())
 
 
-def _early(anc: S.Series, duration: str, interpolate: bool, max_gap: int, recovery_days: int) -> dict:
-    usable = anc.select(anc.day >= -max_gap)
-    grid, gap = S.daily_grid(usable, 0, EARLY_END, max_gap, interpolate)
+def _early_durations(usable: S.Series, patients: np.ndarray, duration: str, interpolate: bool, max_gap: int,
+                     recovery_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    grid, gap = S.daily_grid(usable, 0, EARLY_END, max_gap, interpolate, patients)
     known = ~np.isnan(grid)
     with np.errstate(invalid="ignore"):
         below05, below01 = grid <= 0.5, grid <= 0.1
@@ -131,8 +131,22 @@ def _early(anc: S.Series, duration: str, interpolate: bool, max_gap: int, recove
     longest05, total05 = S.episodes(below05, above05, gap, recovery_days)
     longest01, total01 = S.episodes(below01, above01, gap, recovery_days)
     d05, d01 = (longest05, longest01) if duration == "longest" else (total05, total01)
-    never_above = known.all(axis=1) & below05.all(axis=1)
-    grade = np.zeros(len(grid), dtype=np.int64)
+    return d05, d01, known.all(axis=1) & below05.all(axis=1)
+
+
+def _early(anc: S.Series, duration: str, interpolate: bool, max_gap: int, recovery_days: int) -> dict:
+    usable = anc.select(anc.day >= -max_gap)
+    n = anc.n_patients
+    d05, d01 = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+    never_above = np.zeros(n, dtype=bool)
+    # Blocks of patients bound the patient x day grid and its temporaries (memory, not results).
+    block = max(1, _GRID_CELLS // (EARLY_END + 1))
+    for first in range(0, n, block):
+        patients = np.arange(first, min(n, first + block))
+        d05[patients], d01[patients], never_above[patients] = _early_durations(
+            usable, patients, duration, interpolate, max_gap, recovery_days
+        )
+    grade = np.zeros(n, dtype=np.int64)
     grade[d05 >= 1] = 1
     grade[d05 >= 7] = 2
     grade[(d05 >= 14) | (d01 >= 7)] = 3
@@ -326,7 +340,7 @@ SURVEY_2023 = {
     "anc": CytopeniaScheme(depth=(1.5, 1.0, 0.5), duration_above=(4, 14, 28)),
 }
 
-_GRID_CELLS = 4_000_000  # patients x days held at once by grade_cytopenia
+_GRID_CELLS = 1_000_000  # patients x days held at once by the early grade and grade_cytopenia
 
 
 def grade_cytopenia(

@@ -167,7 +167,10 @@ def check_labs(lab: pd.DataFrame, pat: pd.DataFrame, report: Report, options: Op
             "(toxicity is then not graded)."
         )
         return lab
-    unknown = lab["patient_id"].notna() & ~lab["patient_id"].isin(set(pat["patient_id"].dropna()))
+    # Each draw's row in the patients table, found once (a hash of millions of ids is the slow part).
+    patients = pd.Index(pat["patient_id"].dropna().drop_duplicates())
+    pos = patients.get_indexer(lab["patient_id"])
+    unknown = (pos < 0) & lab["patient_id"].notna().to_numpy()
     report.problem(
         "labs",
         "patient_id",
@@ -176,7 +179,8 @@ def check_labs(lab: pd.DataFrame, pat: pd.DataFrame, report: Report, options: Op
         "ids not in the patients table",
         "Add these patients to the patients table or remove their labs.",
     )
-    fractional = lab["day"].notna() & (lab["day"] != np.round(lab["day"]))
+    day = lab["day"].to_numpy(dtype=float)
+    fractional = ~np.isnan(day) & (day != np.round(day))
     report.problem(
         "labs",
         "day",
@@ -189,65 +193,87 @@ def check_labs(lab: pd.DataFrame, pat: pd.DataFrame, report: Report, options: Op
         "labs",
         "day",
         lab,
-        lab["day"].isna() & lab["patient_id"].notna(),
+        np.isnan(day) & lab["patient_id"].notna().to_numpy(),
         "draws without a day (or date)",
         "Give the day of every draw.",
     )
-    lab = _same_day(lab, report, options.lab_duplicates)
-    return _after_follow_up(lab, pat, report)
+    keep = _same_day(lab, pos, report, options.lab_duplicates)
+    if not keep.all():
+        lab, pos = lab.loc[keep], pos[keep]
+    return _after_follow_up(lab, pos, pat.drop_duplicates("patient_id").set_index("patient_id"), report)
 
 
-def _same_day(lab: pd.DataFrame, report: Report, rule: str) -> pd.DataFrame:
+def _repeated(key: np.ndarray) -> np.ndarray:
+    """Rows whose key occurs more than once (by sorting: exports come sorted, and hashing packed
+    integer keys is slow in pandas)."""
+    order = np.argsort(key, kind="stable")
+    same = key[order][1:] == key[order][:-1]
+    sorted_dup = np.zeros(len(key), dtype=bool)
+    sorted_dup[1:] |= same
+    sorted_dup[:-1] |= same
+    out = np.empty(len(key), dtype=bool)
+    out[order] = sorted_dup
+    return out
+
+
+def _same_day(lab: pd.DataFrame, pos: np.ndarray, report: Report, rule: str) -> np.ndarray:
+    """Rows to keep: identical repeats once; different draws of one day refused or combined as declared
+    (the combined draw stands in the first row of its day)."""
+    keep = np.ones(len(lab), dtype=bool)
+    codes = np.where(pos >= 0, pos, len(pos) + pd.factorize(lab["patient_id"])[0]).astype(np.int64)
+    day = np.nan_to_num(lab["day"].to_numpy(dtype=float), nan=-(2.0**30)).astype(np.int64)
+    twice = _repeated(codes * (1 << 32) + (day + (1 << 31))) & lab["day"].notna().to_numpy()
+    if not twice.any():
+        return keep
     values = [c for c in (*LAB_VALUES, "gcsf") if c in lab.columns]
     key = ["patient_id", "day"]
-    # One packed integer per (patient, day): hashing it is far faster than hashing the pair.
-    codes = pd.factorize(lab["patient_id"])[0].astype(np.int64)
-    day = lab["day"].fillna(-(1 << 30)).to_numpy(dtype=np.int64)
-    packed = pd.Series(codes * (1 << 32) + (day + (1 << 31)), index=lab.index)
-    twice = packed.duplicated(keep=False).to_numpy() & lab["day"].notna().to_numpy()
-    if not twice.any():
-        return lab
-    exact = np.zeros(len(lab), dtype=bool)
-    exact[twice] = lab.loc[twice].duplicated([*key, *values], keep="first").to_numpy()
+    sub = lab.loc[twice]
+    exact = sub.duplicated([*key, *values], keep="first").to_numpy()
     if exact.any():
         report.note(f"labs table: {int(exact.sum())} repeated identical draw(s) counted once")
-        lab = lab.loc[~exact]
-    twice = lab.duplicated(key, keep=False) & lab["day"].notna()
-    if not twice.any():
-        return lab
-    days = lab.loc[twice, key].drop_duplicates()
-    what = f"{len(days)} day(s) with two or more different draws"
+        keep[np.flatnonzero(twice)[exact]] = False
+        sub = sub.loc[~exact]
+    differ = sub.duplicated(key, keep=False)
+    if not differ.any():
+        return keep
+    sub = sub.loc[differ.to_numpy()]
+    what = f"{len(sub[key].drop_duplicates())} day(s) with two or more different draws"
     if rule == "error":
         report.problem(
             "labs",
             "day",
             lab,
-            twice,
+            lab.index.isin(sub.index),
             what,
             "Keep one draw per day, or say how to combine them: lab_duplicates='worst' (lowest count of "
             "the day, --lab-duplicates worst) or 'mean'.",
         )
-        return lab
-    agg = {c: ("min" if rule == "worst" else "mean") for c in LAB_VALUES if c in lab.columns}
+        return keep
+    how = "min" if rule == "worst" else "mean"
+    agg = {c: how for c in LAB_VALUES if c in lab.columns}
     agg.update({c: "max" for c in lab.columns if c not in (*key, *agg)})
+    combined = sub.groupby(key, sort=False).agg(agg)
+    first = ~sub.duplicated(key, keep="first").to_numpy()
+    for col in combined.columns:  # the day's combined values go to its first row, the others are dropped
+        lab.loc[sub.index[first], col] = combined[col].to_numpy()
+    keep[lab.index.get_indexer(sub.index[~first])] = False
     report.note(f"labs table: {what} combined by lab_duplicates={rule!r}")
-    merged = lab.groupby(key, sort=False, as_index=False).agg(agg)
-    return merged[list(lab.columns)]
+    return keep
 
 
-def _after_follow_up(lab: pd.DataFrame, pat: pd.DataFrame, report: Report) -> pd.DataFrame:
-    ends = pat.drop_duplicates("patient_id").set_index("patient_id")
-    end = pd.concat([_day(ends, "death_day"), _day(ends, "last_followup_day")], axis=1).max(axis=1)
-    death = _day(ends, "death_day")
-    limit = lab["patient_id"].map(end)
-    late = lab["day"] > limit
+def _after_follow_up(lab: pd.DataFrame, pos: np.ndarray, ends: pd.DataFrame, report: Report) -> pd.DataFrame:
+    death = _day(ends, "death_day").to_numpy(dtype=float)
+    end = np.fmax(death, _day(ends, "last_followup_day").to_numpy(dtype=float))
+    known = pos >= 0
+    day = lab["day"].to_numpy(dtype=float)
+    limit = np.where(known, end[np.where(known, pos, 0)] if len(end) else np.nan, np.nan)
+    late = day > limit
     if late.any():
-        after_death = lab["day"] > lab["patient_id"].map(death)
-        ids = lab.loc[late, "patient_id"]
+        after_death = day > np.where(known, death[np.where(known, pos, 0)], np.nan)
         kind = "death" if after_death[late].all() else "death or the last follow-up"
         report.warn(
-            f"labs table: {int(late.sum())} draw(s) dated after {kind} at {name_ids(ids)}; they are left out of "
-            "grading. Check the dates of these draws and of the death or last follow-up."
+            f"labs table: {int(late.sum())} draw(s) dated after {kind} at {name_ids(lab['patient_id'][late])}; "
+            "they are left out of grading. Check the dates of these draws and of the death or last follow-up."
         )
         lab = lab.loc[~late]
     return lab

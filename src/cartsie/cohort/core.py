@@ -95,7 +95,13 @@ class Cohort:
 def _read(source, table: str, options: Options, report: Report) -> pd.DataFrame | None:
     """Stage 1 for one table; a file that cannot be read is a problem, the other table is still read."""
     if isinstance(source, pd.DataFrame):
-        frame = source.copy()
+        # A frame indexed by patient id (as cartsie's own outputs are) keeps its ids as a column; any
+        # other index is replaced by row numbers, which is what messages name without ids.
+        def is_id(name) -> bool:
+            return name is not None and C.canonical(str(name), table, options) == "patient_id"
+
+        named = is_id(source.index.name) and not any(is_id(c) for c in source.columns)
+        frame = source.reset_index(drop=not named)
         frame.columns = [str(c) for c in frame.columns]
         frame.attrs.setdefault("reader", "frame")
         return frame
@@ -203,8 +209,8 @@ def load(
         has_labs=labs is not None,
     )
     report = Report(strict=options.strict)
-    pat, lab, declared = _structure(patients, labs, set(require), options, report)
-    pat, lab = _values(pat, lab, declared, options, report)
+    # No name here holds the raw tables, so each is freed as soon as its coerced copy exists.
+    pat, lab = _values(*_structure(patients, labs, set(require), options, report), options, report)
     report.raise_if_any()
 
     pat = pat.set_index("patient_id")
@@ -287,8 +293,9 @@ def _values(pat, lab, declared, options: Options, report: Report):
             else None
         )
         measures.unused_units(lab, "labs", declared["labs"], report)
-        undated = lab.drop(columns=["date"] if raw_dates is not None else [])
-        lab = _coerce(undated, "labs", report, options, order, declared["labs"])
+        if raw_dates is not None:
+            lab = lab.drop(columns=["date"])
+        lab = _coerce(lab, "labs", report, options, order, declared["labs"])
         lab = consistency.lab_days(lab, raw_dates, pat, report)
         if "day" in lab.columns and "patient_id" in pat.columns:
             lab = consistency.check_labs(lab, pat, report, options)
@@ -296,31 +303,33 @@ def _values(pat, lab, declared, options: Options, report: Report):
 
 
 def _coerce(frame: pd.DataFrame, table: str, report: Report, options: Options, order, units: dict) -> pd.DataFrame:
+    """Every column of ``frame`` (the reader's own copy) replaced by its coerced values, in place, so
+    that a large labs table is not held twice."""
     known = schema.PATIENTS if table == "patients" else schema.LABS
-    out = pd.DataFrame(index=frame.index)
-    out.attrs = dict(frame.attrs)
-    if "patient_id" in frame.columns:
-        out["patient_id"] = V.coerce_id(frame, table, report)
-    for col in frame.columns:
+    details = {}
+    for col in list(frame.columns):
         spec = known.get(col)
-        if col == "patient_id":
-            continue
         if spec is None:
-            out[col] = frame[col]  # extra covariates pass through untouched (listed by the columns stage)
+            continue  # extra covariates pass through untouched (listed by the columns stage)
+        if col == "patient_id":
+            coerced = V.coerce_id(frame, table, report)
         elif spec.kind == "binary":
-            out[col] = V.coerce_binary(frame, col, table, report, options)
+            coerced = V.coerce_binary(frame, col, table, report, options)
         elif spec.kind == "category":
-            out[col], detail = V.coerce_category(frame, col, table, report, options)
+            coerced, detail = V.coerce_category(frame, col, table, report, options)
             if detail is not None:
-                out[f"{col}_detail"] = detail
+                details[f"{col}_detail"] = detail
         elif spec.kind in ("integer", "number", "day"):
             integer = spec.kind == "integer"
-            out[col] = V.coerce_number(frame, col, table, report, options, integer, units.get(col))
+            coerced = V.coerce_number(frame, col, table, report, options, integer, units.get(col))
         elif spec.kind == "date":
-            out[col] = V.coerce_date(frame, col, table, report, order, options)
+            coerced = V.coerce_date(frame, col, table, report, order, options)
         else:
-            out[col] = V.text(frame[col])
-    return out
+            coerced = V.text(frame[col])
+        frame[col] = coerced
+    for name, detail in details.items():
+        frame[name] = detail
+    return frame
 
 
 def _has_event(df: pd.DataFrame, event: str) -> bool:

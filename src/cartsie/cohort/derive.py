@@ -45,14 +45,15 @@ def grades(pat: pd.DataFrame, lab: pd.DataFrame | None, report: Report) -> pd.Da
         else:
             report.note("no labs table and no precomputed grades: ICAHT and severe cytopenias are not graded")
         return pd.DataFrame(index=pat.index)
-    lab = lab[lab["patient_id"].isin(infused)]
+    graded = lab["patient_id"].isin(infused)
+    if not graded.all():
+        lab = lab.loc[graded]
     ends = pd.concat(
         [pat.get(c, pd.Series(np.nan, index=pat.index)) for c in ("progression_day", "next_therapy_day")],
         axis=1,
     ).min(axis=1)
     # A window ending by day 30 is empty, so those late grades come out missing, not 0.
-    graded = grade_icaht(lab, late_end=ends.dropna(), check_units=False)
-    return graded.reindex(pat.index)
+    return grade_icaht(lab, late_end=ends.dropna(), check_units=False).reindex(pat.index)
 
 
 def _binary(condition: pd.Series, known: pd.Series) -> pd.Series:
