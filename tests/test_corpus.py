@@ -52,6 +52,7 @@ CLI_NUMBERS = [*SCORES, *GRADES, "early_days_anc_le_0_5", "early_days_anc_le_0_1
 #: so of the accepted files only these run through it:
 REPRODUCE_ACCEPTED = (
     "clean_patients.xlsx",
+    "patients_without_labs.csv",
     "clean_labs.parquet",
     "column_map.csv",
     "labs_same_day_worst.csv",

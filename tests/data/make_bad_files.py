@@ -766,6 +766,13 @@ def new_cases() -> list[Case]:
         lab("clean_labs.sas7bdat", "accept", GL, "clean labs as sas7bdat written by R haven"),
         pat("clean_patients.tsv", "accept", G, "clean patients, tab-separated .tsv"),
         pat(
+            "patients_without_labs.csv",
+            "accept",
+            G,
+            "the clean patients alone: no labs table (reproduce --data without --labs)",
+            companion="",
+        ),
+        pat(
             "clean_patients_tabs.csv",
             "accept",
             lambda p: write_csv(G, p, sep="\t"),
