@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_cohort import make_tables  # noqa: E402
+from bench_cohort import make_tables
 
 CHILD = """
 import resource, sys, time, warnings
@@ -50,7 +50,9 @@ def measure(what: str, patients: Path, labs: Path) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--labs-per-patient", type=int, default=23)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the best is shown")
@@ -66,7 +68,8 @@ def main() -> None:
         base = min(measure("pandas", p_path, l_path) for _ in range(args.repeat))
         ours = min(measure("cartsie", p_path, l_path) for _ in range(args.repeat))
     print(
-        f"validate {len(patients):,} patients, {len(labs):,} lab rows (CSV): {ours[0]:.2f} s, peak {ours[1]:.0f} MB "
+        f"validate {len(patients):,} patients, {len(labs):,} lab rows (CSV): {ours[0]:.2f} s, "
+        f"peak {ours[1]:.0f} MB "
         f"(aim <= 4 s, <= 500 MB); pandas.read_csv alone {base[0]:.2f} s, peak {base[1]:.0f} MB; "
         f"ratio {ours[0] / base[0]:.1f}x time, {ours[1] / base[1]:.1f}x memory"
     )

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cartsie.datasets import example_path
 from cartsie.cli import main
+from cartsie.datasets import example_path
 from cartsie.scores import score_all
 from cartsie.toxicity import grade_icaht
 

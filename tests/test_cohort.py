@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cartsie import cohort
-from cartsie.datasets import example_path
 from cartsie.cli import main
 from cartsie.cohort.endpoints import ENDPOINT_COLUMNS, derive_endpoints
+from cartsie.datasets import example_path
 from cartsie.errors import CohortError, CohortWarning
 from cartsie.scores import score_all
 from cartsie.toxicity import grade_icaht
@@ -89,7 +89,7 @@ def test_aliases_units_in_names_and_declared_units():
 
 def test_undeclared_implausible_unit_is_refused_and_a_declared_one_converted():
     raw = pd.read_csv(GOOD).assign(crp=[35.0, 50.0, 40.0, 32.0, None])  # mg/L, written as if mg/dL
-    with pytest.raises(CohortError, match=r"'crp': median 37.5 is implausible in mg/dL.*look like mg/L") as err:
+    with pytest.raises(CohortError, match=r"'crp': median 37.5 is implausible in mg/dL.*like mg/L") as err:
         cohort.load(raw)
     assert "--unit patients.crp=mg/L" in str(err.value)
     converted = cohort.load(raw, units={"patients": {"crp": "mg/L"}})

@@ -67,25 +67,35 @@ def test_header_unit_and_declared_unit_must_agree():
 
 
 def test_unrecognised_columns_are_listed_with_a_guess_and_strict_refuses():
-    pat = good().rename(columns={"icans_grade": "ICANS grde", "death_date": "Data decesso"}).assign(**{"Foo bar": 1})
-    with pytest.warns(CohortWarning, match=r"2 column\(s\) not recognised.*'ICANS grde' \(did you mean 'icans_grade'\?\)"):
+    pat = (
+        good()
+        .rename(columns={"icans_grade": "ICANS grde", "death_date": "Data decesso"})
+        .assign(**{"Foo bar": 1})
+    )
+    with pytest.warns(
+        CohortWarning, match=r"2 column\(s\) not recognised.*'ICANS grde' \(did you mean 'icans_grade'\?\)"
+    ):
         c = cohort.load(pat)
     assert "Foo bar" in c.table.columns, "kept as an extra column"
     assert c.patients.loc["A2", "death_day"] == 227, "'Data decesso' is the Italian death date"
-    with pytest.raises(CohortError, match="not recognised.*strict mode"):
+    with pytest.raises(CohortError, match=r"not recognised.*strict mode"):
         cohort.load(pat, strict=True)
 
 
 def test_a_missing_required_column_names_the_closest_header():
     pat = good().rename(columns={"last_followup_date": "Date of lst contact"})
-    with pytest.raises(CohortError, match=r"'last_followup_date' is missing.*'Date of lst contact' is not recognised"):
+    with pytest.raises(
+        CohortError, match=r"'last_followup_date' is missing.*'Date of lst contact' is not recognised"
+    ):
         cohort.load(pat)
 
 
 @pytest.mark.parametrize(
     ("ids", "named"),
-    [(["SYN0005", "syn0005"], "'SYN0005' and 'syn0005' differ only by case"),
-     (["0123", "123"], "'0123' and '123' differ only by leading zeros")],
+    [
+        (["SYN0005", "syn0005"], "'SYN0005' and 'syn0005' differ only by case"),
+        (["0123", "123"], "'0123' and '123' differ only by leading zeros"),
+    ],
 )
 def test_ids_equal_up_to_case_or_zeros_are_refused(ids, named):
     pat = good().assign(patient_id=[ids[0], ids[1], "A3", "A4", "A5"])
@@ -104,7 +114,9 @@ def test_ids_are_text_trimmed_and_spreadsheet_floats_read_as_integers():
 def test_thousands_separator_and_decimal_comma_are_told_apart():
     pat = good().astype({"ferritin": object, "hb": object})
     pat["ferritin"] = ["300", "3,770", "400", "800", None]
-    with pytest.raises(CohortError, match=r"'3,770' could use a thousands separator or a decimal comma") as err:
+    with pytest.raises(
+        CohortError, match=r"'3,770' could use a thousands separator or a decimal comma"
+    ) as err:
         cohort.load(pat)
     assert "thousands=','" in str(err.value) and "patient_id A2" in str(err.value)
     c = cohort.load(pat, thousands=",")
@@ -121,7 +133,9 @@ def test_thousands_separator_and_decimal_comma_are_told_apart():
 def test_a_declared_decimal_comma_refuses_points_in_that_table_only():
     pat = good().astype({"hb": object})
     pat["hb"] = ["11,0", "8.5", "12,5", "10,0", None]
-    with pytest.raises(CohortError, match=r"'hb'.*points in numbers whose decimal mark is ','.*patient_id A2"):
+    with pytest.raises(
+        CohortError, match=r"'hb'.*points in numbers whose decimal mark is ','.*patient_id A2"
+    ):
         cohort.load(pat, decimal=",")
     pat["hb"] = ["11,0", "8,5", "12,5", "10,0", None]
     c = cohort.load(pat, GOOD_LABS, decimal={"patients": ","})  # the labs keep their points
@@ -133,7 +147,9 @@ def test_not_done_codes_refused_or_doubted_and_declarable():
     with pytest.raises(CohortError) as err:
         cohort.load(pat)
     text = str(err.value)
-    assert "'plt': the value(s) 999, a typical 'not done' code (implausible as a value) at patient_id A2" in text
+    assert (
+        "'plt': the value(s) 999, a typical 'not done' code (implausible as a value) at patient_id A2" in text
+    )
     assert "'ferritin': the value(s) 9999" in text and "A4" in text
     c = cohort.load(pat, na=[999, "9999"])
     assert c.patients.loc["A2", ["plt", "ferritin"]].isna().all() and c.patients.loc["A4", "ferritin"] != 9999
@@ -143,12 +159,16 @@ def test_not_done_codes_refused_or_doubted_and_declarable():
 
 
 def test_impossible_values_and_dates_after_the_cutoff_are_refused():
-    pat = good().assign(age=[55, 150, 41, 70, 66], last_followup_date=["2035-06-01", *good()["last_followup_date"][1:]])
+    pat = good().assign(
+        age=[55, 150, 41, 70, 66], last_followup_date=["2035-06-01", *good()["last_followup_date"][1:]]
+    )
     with pytest.raises(CohortError) as err:
         cohort.load(pat, cutoff="2024-01-01")
     text = str(err.value)
     assert "'age': impossible values above 120 (150) at patient_id A2" in text
-    assert "'last_followup_date': dates after the data cut-off 2024-01-01 (2035-06-01) at patient_id A1" in text
+    assert (
+        "'last_followup_date': dates after the data cut-off 2024-01-01 (2035-06-01) at patient_id A1" in text
+    )
     assert "A3" not in text, "A3's follow-up (2023-01-15) is before the cut-off, its SPM date too"
 
 
@@ -172,14 +192,17 @@ def test_ids_in_messages_are_deduplicated_first_ten_with_a_count():
 
 
 def _two_draws_on_day_7() -> pd.DataFrame:
-    extra = pd.DataFrame({"patient_id": ["A1", "A2"], "day": [7, 14], "anc": [0.1, 0.2], "plt": [95, 25],
-                          "hb": [8.0, 8.1]})
+    extra = pd.DataFrame(
+        {"patient_id": ["A1", "A2"], "day": [7, 14], "anc": [0.1, 0.2], "plt": [95, 25], "hb": [8.0, 8.1]}
+    )
     return pd.concat([labs(), extra], ignore_index=True)
 
 
 def test_same_day_draws_need_a_rule_worst_and_mean_are_those_by_hand():
     lab = _two_draws_on_day_7()
-    with pytest.raises(CohortError, match=r"'day': 2 day\(s\) with two or more different draws at patient_id A1, A2"):
+    with pytest.raises(
+        CohortError, match=r"'day': 2 day\(s\) with two or more different draws at patient_id A1, A2"
+    ):
         cohort.load(GOOD, lab)
     worst = cohort.load(GOOD, lab, lab_duplicates="worst")
     by_hand = lab.groupby(["patient_id", "day"], as_index=False).min()
@@ -202,7 +225,10 @@ def test_draws_after_death_are_left_out_of_grading_and_counted():
     )  # A2 died on day 227
     with pytest.warns(CohortWarning, match=r"2 draw\(s\) dated after death at patient_id A2 \(1 patient\)"):
         c = cohort.load(GOOD, lab)
-    assert c.table.loc["A2", "icaht_late_grade"] == cohort.load(GOOD, GOOD_LABS).table.loc["A2", "icaht_late_grade"]
+    assert (
+        c.table.loc["A2", "icaht_late_grade"]
+        == cohort.load(GOOD, GOOD_LABS).table.loc["A2", "icaht_late_grade"]
+    )
     assert c.labs["day"].max() < 240
 
 
@@ -230,7 +256,9 @@ def test_a_file_that_is_not_what_its_extension_says(tmp_path, content, what):
 def test_title_rows_above_the_header_are_skipped_and_said(tmp_path):
     path = tmp_path / "p.xlsx"
     with pd.ExcelWriter(path) as writer:
-        pd.DataFrame([["Registry export 2024"], ["Centre: Bologna"]]).to_excel(writer, header=False, index=False)
+        pd.DataFrame([["Registry export 2024"], ["Centre: Bologna"]]).to_excel(
+            writer, header=False, index=False
+        )
         good().to_excel(writer, startrow=3, index=False)
     c = cohort.load(path)
     pd.testing.assert_frame_equal(c.endpoints, cohort.load(GOOD).endpoints)
@@ -247,7 +275,9 @@ def test_column_map_renames_and_declares_units(tmp_path):
     ref = cohort.load(GOOD)
     pd.testing.assert_series_equal(c.table["simple_ht_high"], ref.table["simple_ht_high"])
     np.testing.assert_allclose(c.patients["crp"], ref.patients["crp"])
-    with pytest.raises(InputError, match=r"'platelets' \(for 'X'\) is not a cartsie column. Did you mean 'plt'"):
+    with pytest.raises(
+        InputError, match=r"'platelets' \(for 'X'\) is not a cartsie column. Did you mean 'plt'"
+    ):
         cohort.load(pat, columns={"X": "platelets"})
 
 
@@ -271,10 +301,19 @@ def test_every_command_reads_the_same_file_with_the_same_options(tmp_path):
     pat.to_csv(path, index=False, sep=";")
     lab_path = tmp_path / "l.csv"
     infusion = good().set_index("patient_id")["infusion_date"].map(pd.Timestamp)
-    dated = labs().assign(date=[infusion[p] + pd.Timedelta(days=d) for p, d in zip(labs()["patient_id"], labs()["day"], strict=True)])
+    dated = labs().assign(
+        date=[
+            infusion[p] + pd.Timedelta(days=d)
+            for p, d in zip(labs()["patient_id"], labs()["day"], strict=True)
+        ]
+    )
     dated.drop(columns="day").to_csv(lab_path, index=False)
-    for args in (("validate", path), ("score", path), ("grade", lab_path, "--patients", path),
-                 ("reproduce", "--data", path, "--labs", lab_path, "--item", "flow", "--out", tmp_path / "o")):
+    for args in (
+        ("validate", path),
+        ("score", path),
+        ("grade", lab_path, "--patients", path),
+        ("reproduce", "--data", path, "--labs", lab_path, "--item", "flow", "--out", tmp_path / "o"),
+    ):
         refused = run(*args)
         assert refused.exit_code == 2 and "--unit patients.crp=mg/L" in refused.output, (args, refused.output)
         accepted = run(*args, "--unit", "patients.crp=mg/L")

@@ -109,7 +109,11 @@ def build_series(labs: pd.DataFrame, column: str, rows: SortedRows, func: str) -
         return Series(code, day, v, rows.n_patients)
     starts = np.flatnonzero(first)
     lowest = np.minimum.reduceat(v, starts) if len(starts) else v
-    code, day = (rows.code[starts], rows.day[starts]) if complete else (rows.code[keep][starts], rows.day[keep][starts])
+    code, day = (
+        (rows.code[starts], rows.day[starts])
+        if complete
+        else (rows.code[keep][starts], rows.day[keep][starts])
+    )
     return Series(code, day, lowest, rows.n_patients)
 
 

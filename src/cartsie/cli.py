@@ -66,7 +66,7 @@ def _flush(caught) -> None:
 
 
 def _parse_units(pairs: tuple[str, ...]) -> dict[str, str]:
-    """``("patients.crp=mg/L", "hb=g/L")`` -> ``{"patients.crp": "mg/L", "hb": "g/L"}`` (keys checked by load)."""
+    """``("patients.crp=mg/L", "hb=g/L")`` -> ``{"patients.crp": "mg/L", "hb": "g/L"}`` (load checks keys)."""
     units = {}
     for pair in pairs:
         if "=" not in pair:
@@ -131,12 +131,14 @@ def input_options(func):
             "--thousands",
             multiple=True,
             metavar="SEP",
-            help="Thousands separator (',' '.' ' ' \"'\"), or per table labs=. (default: none; '3,770' is refused).",
+            help="Thousands separator (',' '.' ' ' \"'\"), or per table labs=. "
+            "(default: none; '3,770' is refused).",
         ),
         click.option(
             "--dayfirst/--monthfirst",
             default=None,
-            help="How to read dates like 02/03/2021 (default: decided from the data; ISO dates need neither).",
+            help="How to read dates like 02/03/2021 "
+            "(default: decided from the data; ISO dates need neither).",
         ),
         click.option("--encoding", help="Text encoding of CSV files (default UTF-8), e.g. cp1252, latin-1."),
         click.option(

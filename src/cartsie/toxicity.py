@@ -121,8 +121,9 @@ def _nullable_int(values: np.ndarray, missing: np.ndarray) -> pd.arrays.IntegerA
     return pd.arrays.IntegerArray(np.where(missing, 0, values).astype("int64"), missing.copy())
 
 
-def _early_durations(usable: S.Series, patients: np.ndarray, duration: str, interpolate: bool, max_gap: int,
-                     recovery_days: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _early_durations(
+    usable: S.Series, patients: np.ndarray, duration: str, interpolate: bool, max_gap: int, recovery_days: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     grid, gap = S.daily_grid(usable, 0, EARLY_END, max_gap, interpolate, patients)
     known = ~np.isnan(grid)
     with np.errstate(invalid="ignore"):

@@ -51,9 +51,9 @@ def _mapped(header: str, table: str, options: Options):
     for entry in options.columns:
         if entry.table not in (None, table):
             continue
-        if entry.source == text or normalise(entry.source) == normalise(text):
-            if entry.target in _known(table):
-                return entry
+        same = entry.source == text or normalise(entry.source) == normalise(text)
+        if same and entry.target in _known(table):
+            return entry
     return None
 
 
@@ -106,17 +106,9 @@ def resolve(frame: pd.DataFrame, table: str, options: Options, report: Report):
             f"{table} table: the header {literal!r} appears {int((seen == literal).sum())} times. Keep one "
             "column of that name (rename or delete the others)."
         )
-    for pos, header in enumerate(frame.columns):
-        header = str(header)
-        if header == "" or header.lower().startswith("unnamed:"):
-            if frame.iloc[:, pos].notna().any():
-                report.warn(
-                    f"{table} table: a column without a header holds values (column {pos + 1}); "
-                    "it is not used. Give it a header, or delete it."
-                )
+    for pos, header in enumerate(seen):
+        if not _usable_header(frame, pos, header, seen, table, report):
             continue
-        if (seen.iloc[:pos] == header).any():
-            continue  # a repeated header: refused above, its first column is still checked
         name, unit = split_header(header, table, options)
         if name is None:
             unknown.append(header)
@@ -145,6 +137,19 @@ def resolve(frame: pd.DataFrame, table: str, options: Options, report: Report):
     if renamed:
         report.note(f"{table} table: columns read as {renamed}")
     return out, units
+
+
+def _usable_header(frame: pd.DataFrame, pos: int, header: str, seen: pd.Series, table: str, report) -> bool:
+    """False for a column without a header (warned when it holds values) and for the repeats of a
+    header written twice (refused by the caller; its first column is still checked)."""
+    if header == "" or header.lower().startswith("unnamed:"):
+        if frame.iloc[:, pos].notna().any():
+            report.warn(
+                f"{table} table: a column without a header holds values (column {pos + 1}); "
+                "it is not used. Give it a header, or delete it."
+            )
+        return False
+    return not (seen.iloc[:pos] == header).any()
 
 
 def _unit_of(name: str, unit: str, header: str, table: str, units: dict, report: Report) -> None:

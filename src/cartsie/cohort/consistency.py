@@ -140,7 +140,8 @@ def lab_days(
     if "infusion_date" not in pat.columns:
         report.add(
             "labs table: draws are dated but the patients table has no infusion_date, so their day "
-            "since infusion is unknown. Give infusion_date in the patients table, or a day column in the labs."
+            "since infusion is unknown. Give infusion_date in the patients table, or a day column in the "
+            "labs."
         )
         lab["day"] = np.nan
         return lab
@@ -272,7 +273,8 @@ def _after_follow_up(lab: pd.DataFrame, pos: np.ndarray, ends: pd.DataFrame, rep
         after_death = day > np.where(known, death[np.where(known, pos, 0)], np.nan)
         kind = "death" if after_death[late].all() else "death or the last follow-up"
         report.warn(
-            f"labs table: {int(late.sum())} draw(s) dated after {kind} at {name_ids(lab['patient_id'][late])}; "
+            f"labs table: {int(late.sum())} draw(s) dated after {kind} at "
+            f"{name_ids(lab['patient_id'][late])}; "
             "they are left out of grading. Check the dates of these draws and of the death or last follow-up."
         )
         lab = lab.loc[~late]

@@ -267,7 +267,8 @@ def _structure(patients, labs, require: set[str], options: Options, report: Repo
         for col, unit in header_units.items():
             if col in given and given[col] != unit:
                 report.add(
-                    f"{table} table, {report.column(table, col)}: the header says {unit!r} but {given[col]!r} "
+                    f"{table} table, {report.column(table, col)}: the header says {unit!r} but "
+                    f"{given[col]!r} "
                     "is declared. Keep one."
                 )
             given.setdefault(col, unit)
@@ -302,7 +303,9 @@ def _values(pat, lab, declared, options: Options, report: Report):
     return pat, lab
 
 
-def _coerce(frame: pd.DataFrame, table: str, report: Report, options: Options, order, units: dict) -> pd.DataFrame:
+def _coerce(
+    frame: pd.DataFrame, table: str, report: Report, options: Options, order, units: dict
+) -> pd.DataFrame:
     """Every column of ``frame`` (the reader's own copy) replaced by its coerced values, in place, so
     that a large labs table is not held twice."""
     known = schema.PATIENTS if table == "patients" else schema.LABS

@@ -58,12 +58,19 @@ def _reasons(
 
 
 def _missing_labs(table: pd.DataFrame, labs: tuple[str, ...]) -> pd.Series:
-    parts = []
-    for lab in labs:
-        col = table[lab] if lab in table.columns else pd.Series(np.nan, index=table.index)
-        parts.append(np.where(col.isna(), _LAB_NAMES[lab], ""))
-    names = ["+".join(p for p in row if p) for row in zip(*parts, strict=True)]
-    return pd.Series([f"missing baseline {n}" for n in names], index=table.index)
+    """ "missing baseline ANC+ferritin" per patient, built once per pattern of missing labs."""
+    missing = np.column_stack(
+        [table[lab].isna().to_numpy() if lab in table.columns else np.ones(len(table), bool) for lab in labs]
+    )
+    patterns, which = np.unique(missing, axis=0, return_inverse=True)
+    names = np.array(
+        [
+            "missing baseline " + "+".join(_LAB_NAMES[lab] for lab, m in zip(labs, p, strict=True) if m)
+            for p in patterns
+        ],
+        dtype=object,
+    )
+    return pd.Series(names[np.ravel(which)], index=table.index)
 
 
 def note_missing_endpoints(endpoints: pd.DataFrame, table: pd.DataFrame, report: Report) -> None:

@@ -82,4 +82,6 @@ def unused_units(frame: pd.DataFrame, table: str, declared: dict[str, str], repo
     """A unit declared for a column the table does not have is a problem (a typo would go unnoticed)."""
     for col, unit in declared.items():
         if col not in frame.columns:
-            report.add(f"{table} table: a unit is declared for {col!r} ({unit}), but the table has no such column.")
+            report.add(
+                f"{table} table: a unit is declared for {col!r} ({unit}), but the table has no such column."
+            )

@@ -96,7 +96,7 @@ def read_column_map(columns) -> tuple[MapEntry, ...]:
     if isinstance(columns, Mapping):
         entries = []
         for source, target in columns.items():
-            target, unit = (target, None) if isinstance(target, str) else (tuple(target) + (None,))[:2]
+            target, unit = (target, None) if isinstance(target, str) else (*tuple(target), None)[:2]
             entries.append(MapEntry(str(source), str(target), unit))
         return _checked(entries, "the column map")
     if isinstance(columns, str | Path):

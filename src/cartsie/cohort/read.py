@@ -67,6 +67,25 @@ def _zip_contents(path: Path) -> list[str] | None:
         return None
 
 
+def _container(path: Path, head: bytes, kind: str) -> str | None:
+    """What a zip or OLE container is, or None when it is the workbook its extension says."""
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        if "EncryptionInfo".encode("utf-16-le") in path.read_bytes():
+            return "an encrypted (password-protected) Excel workbook: remove the password and save again"
+        return (
+            None if kind == "xls" else "an old-format Excel workbook (.xls): name it .xls or save it as .xlsx"
+        )
+    names = _zip_contents(path)
+    if names is None:
+        return "a damaged or incomplete (truncated?) zip/Excel file: export it again"
+    if kind == "excel" and "xl/workbook.xml" in names:
+        return None
+    if "word/document.xml" in names:
+        return "a Word document, not a table"
+    shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+    return f"a zip archive holding {shown}: extract the table from it first"
+
+
 def sniff(path: Path) -> str:
     """The reader for ``path`` (a value of :data:`READERS`), checked against the file's first bytes.
 
@@ -90,24 +109,9 @@ def sniff(path: Path) -> str:
         fh.seek(max(0, size - 8))
         tail = fh.read(8)
     what = _what_is(head, tail, size)
-    ole = head.startswith(b"\xd0\xcf\x11\xe0")
-    if what is None and head.startswith(b"PK\x03\x04"):
-        names = _zip_contents(path)
-        if names is None:
-            what = "a damaged or incomplete (truncated?) zip/Excel file: export it again"
-        elif kind == "excel" and "xl/workbook.xml" in names:
-            return kind
-        elif "word/document.xml" in names:
-            what = "a Word document, not a table"
-        else:
-            shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
-            what = f"a zip archive holding {shown}: extract the table from it first"
-    elif what is None and ole:
-        if "EncryptionInfo".encode("utf-16-le") in path.read_bytes():
-            what = "an encrypted (password-protected) Excel workbook: remove the password and save again"
-        elif kind != "xls":
-            what = "an old-format Excel workbook (.xls): name it .xls or save it as .xlsx"
-        else:
+    if what is None and head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        what = _container(path, head, kind)
+        if what is None:
             return kind
     elif what is None and head.startswith(b"PAR1") and kind != "parquet":
         what = "a Parquet file: name it .parquet"
@@ -141,10 +145,14 @@ def _decode(path: Path, encoding: str | None, report: Report) -> tuple[str, str]
                 "encoding='cp1252' (--encoding cp1252) for Windows exports, 'latin-1' for older ones."
             ) from None
         except LookupError:
-            raise CohortError(f"encoding {name!r} is not one Python knows (try 'cp1252' or 'latin-1').") from None
+            raise CohortError(
+                f"encoding {name!r} is not one Python knows (try 'cp1252' or 'latin-1')."
+            ) from None
         if i:
             # only text (names of centres...) can differ between these encodings, never a number
-            report.note(f"file {path.name!r} is not UTF-8: read as {name}; pass encoding= (--encoding) if not")
+            report.note(
+                f"file {path.name!r} is not UTF-8: read as {name}; pass encoding= (--encoding) if not"
+            )
         return text, name
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -221,7 +229,8 @@ def _read_excel(path: Path, kind: str, options: Options, report: Report, table: 
         book = pd.ExcelFile(path, engine=engine)
     except ImportError:
         raise CohortError(
-            f"file {path.name!r} is an old .xls workbook: install xlrd (pip install xlrd) or save it as .xlsx."
+            f"file {path.name!r} is an old .xls workbook: install xlrd (pip install xlrd) or save it "
+            "as .xlsx."
         ) from None
     sheets = book.sheet_names
     sheet = options.sheet.get(table)
@@ -232,10 +241,8 @@ def _read_excel(path: Path, kind: str, options: Options, report: Report, table: 
                 f"{table} table: sheet {sheet!r} read from {path.name!r} (sheets: {', '.join(sheets)}); "
                 "pass sheet= (--sheet) to choose another"
             )
-    elif (
-        isinstance(sheet, int)
-        and not 0 <= sheet < len(sheets)
-        or (not isinstance(sheet, int) and sheet not in sheets)
+    elif (isinstance(sheet, int) and not 0 <= sheet < len(sheets)) or (
+        not isinstance(sheet, int) and sheet not in sheets
     ):
         raise CohortError(f"file {path.name!r} has no sheet {sheet!r}; its sheets are {', '.join(sheets)}.")
     grid = book.parse(sheet, header=None, dtype=object)
@@ -258,7 +265,9 @@ def _choose_sheet(book: pd.ExcelFile, sheets: list[str], table: str, options: Op
     tables = [
         s
         for s in sheets
-        if header_row(book.parse(s, header=None, dtype=object, nrows=_HEADER_SCAN).values.tolist(), table, options)
+        if header_row(
+            book.parse(s, header=None, dtype=object, nrows=_HEADER_SCAN).values.tolist(), table, options
+        )
         or _recognised(book.parse(s, header=None, dtype=object, nrows=1).values.tolist(), table, options)
     ]
     if len(tables) == 1:

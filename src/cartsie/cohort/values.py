@@ -127,7 +127,8 @@ def _check_unique(ids: pd.Series, df: pd.DataFrame, report: Report) -> None:
         for _, group in distinct[clash].groupby(key[clash], sort=False):
             report.add(
                 "patients table, column 'patient_id': the ids "
-                f"{' and '.join(map(repr, group.tolist()))} differ only by {how}; they would be one patient in "
+                f"{' and '.join(map(repr, group.tolist()))} differ only by {how}; they would be one "
+                "patient in "
                 "some software and two in others. Make them identical if they are one patient, or clearly "
                 "different if not."
             )
@@ -176,7 +177,9 @@ def coerce_category(df, col: str, table: str, report: Report, options: Options):
 
 
 def _marks_of(v: pd.Series):
-    return [v.str.match(p).fillna(False) for p in (_PLAIN, _COMMA_DECIMAL, _COMMA_GROUPS, _DOT_GROUPS, _EU, _US)]
+    return [
+        v.str.match(p).fillna(False) for p in (_PLAIN, _COMMA_DECIMAL, _COMMA_GROUPS, _DOT_GROUPS, _EU, _US)
+    ]
 
 
 def _mark(
@@ -236,7 +239,8 @@ def coerce_number(
         declared = values.map(lambda x: f"{x:g}" in options.na if pd.notna(x) else False).astype(bool)
         if declared.any():
             report.note(
-                f"{table} table, column {col!r}: {int(declared.sum())} value(s) declared missing (na=) read as missing"
+                f"{table} table, column {col!r}: {int(declared.sum())} value(s) declared missing (na=) "
+                "read as missing"
             )
             values = values.mask(declared)
     measured = values
@@ -273,7 +277,9 @@ def _not_done(measured: pd.Series, values: pd.Series, spec, df, col: str, table:
         coded |= raw == code
     coded = pd.Series(coded, index=measured.index)
     typical = TYPICAL_MAX.get(col, np.inf)
-    outside = coded & (_outside(values, spec) | (measured.abs() >= 9999) | (measured < 0) | (values > typical))
+    outside = coded & (
+        _outside(values, spec) | (measured.abs() >= 9999) | (measured < 0) | (values > typical)
+    )
     if not coded.any():
         return outside
     for mask, refused in ((outside, True), (coded & ~outside, False)):
@@ -282,8 +288,14 @@ def _not_done(measured: pd.Series, values: pd.Series, spec, df, col: str, table:
             first = shown.split(", ")[0]
             record = report.problem if refused else report.doubt
             read = "implausible as a value" if refused else "read as a measured value"
-            record(table, col, df, mask, f"the value(s) {shown}, a typical 'not done' code ({read})",
-                   f"If it means not done, declare it missing: na=[{first!r}] (--na {first}); else correct it.")
+            record(
+                table,
+                col,
+                df,
+                mask,
+                f"the value(s) {shown}, a typical 'not done' code ({read})",
+                f"If it means not done, declare it missing: na=[{first!r}] (--na {first}); else correct it.",
+            )
     return outside
 
 
@@ -317,7 +329,8 @@ def _range(values, spec, df, col, table, report) -> None:
                 col,
                 df,
                 mask,
-                f"impossible {'negative values' if side == 'below' and bound == 0 else f'values {side} {bound:g}'}"
+                f"impossible {'negative values' if side == 'below' and bound == 0 else f'values {side}'}"
+                f"{'' if side == 'below' and bound == 0 else f' {bound:g}'}"
                 f" ({shown})",
                 f"{spec.description.capitalize()} must be {span}{unit}: correct them, declare the unit "
                 "if it is another one, or declare a missing code with na=.",
@@ -345,7 +358,10 @@ def _numbers(raw: pd.Series, df, col, table, report, options: Options) -> pd.Ser
         return values
     marked, problem = _mark(t[rest], t, decimal, thousands)
     if problem is None and decimal is None and marked.ne(t[rest]).any():
-        report.note(f"{table} table, column {col!r}: numbers with decimal commas read as such (e.g. {t[rest].iloc[0]!r})")
+        report.note(
+            f"{table} table, column {col!r}: numbers with decimal commas read as such "
+            f"(e.g. {t[rest].iloc[0]!r})"
+        )
     if problem == "comma-ambiguous":
         ambiguous = t[rest][t[rest].str.match(_COMMA_GROUPS).fillna(False)]
         report.problem(
@@ -355,7 +371,8 @@ def _numbers(raw: pd.Series, df, col, table, report, options: Options) -> pd.Ser
             t.index.isin(ambiguous.index),
             f"numbers such as {ambiguous.iloc[0]!r} could use a thousands separator or a decimal comma",
             f"Say which: thousands=',' (--thousands ,) reads {ambiguous.iloc[0]!r} as "
-            f"{ambiguous.iloc[0].replace(',', '')}, decimal=',' (--decimal ,) as {ambiguous.iloc[0].replace(',', '.')}.",
+            f"{ambiguous.iloc[0].replace(',', '')}, decimal=',' (--decimal ,) as "
+            f"{ambiguous.iloc[0].replace(',', '.')}.",
         )
         return values
     if problem is not None:
@@ -378,7 +395,8 @@ def _numbers(raw: pd.Series, df, col, table, report, options: Options) -> pd.Ser
                 col,
                 df,
                 t.index.isin(three[three].index),
-                f"every number with a comma has three digits after it (e.g. {t[rest][three].iloc[0]!r}); read "
+                "every number with a comma has three digits after it "
+                f"(e.g. {t[rest][three].iloc[0]!r}); read "
                 "as decimals as declared (decimal=',')",
                 "If the comma separates thousands, pass thousands=',' instead.",
             )
