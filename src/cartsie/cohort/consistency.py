@@ -145,7 +145,9 @@ def lab_days(
         )
         lab["day"] = np.nan
         return lab
-    origin = lab["patient_id"].map(pat.drop_duplicates("patient_id").set_index("patient_id")["infusion_date"])
+    infusion = pat.drop_duplicates("patient_id").set_index("patient_id")["infusion_date"]
+    pos = infusion.index.get_indexer(lab["patient_id"])
+    origin = pd.Series(infusion.to_numpy()[np.where(pos >= 0, pos, 0)], index=lab.index).where(pos >= 0)
     lab["day"] = (raw_dates - origin).dt.days.astype(float)
     no_origin = raw_dates.notna() & origin.isna() & lab["patient_id"].isin(pat["patient_id"])
     report.problem(
@@ -171,7 +173,8 @@ def check_labs(lab: pd.DataFrame, pat: pd.DataFrame, report: Report, options: Op
     # Each draw's row in the patients table, found once (a hash of millions of ids is the slow part).
     patients = pd.Index(pat["patient_id"].dropna().drop_duplicates())
     pos = patients.get_indexer(lab["patient_id"])
-    unknown = (pos < 0) & lab["patient_id"].notna().to_numpy()
+    has_id = lab["patient_id"].notna().to_numpy()
+    unknown = (pos < 0) & has_id
     report.problem(
         "labs",
         "patient_id",
@@ -253,7 +256,7 @@ def _same_day(lab: pd.DataFrame, pos: np.ndarray, report: Report, rule: str) -> 
     how = "min" if rule == "worst" else "mean"
     agg = {c: how for c in LAB_VALUES if c in lab.columns}
     agg.update({c: "max" for c in lab.columns if c not in (*key, *agg)})
-    combined = sub.groupby(key, sort=False).agg(agg)
+    combined = sub.groupby(key, sort=False, observed=True).agg(agg)
     first = ~sub.duplicated(key, keep="first").to_numpy()
     for col in combined.columns:  # the day's combined values go to its first row, the others are dropped
         lab.loc[sub.index[first], col] = combined[col].to_numpy()

@@ -227,6 +227,8 @@ def load(
     endpoints = derive_endpoints(pat)
     grades = derive.grades(pat, lab, report)
     table = derive.analysis_table(pat, grades, endpoints)
+    if lab is not None:
+        lab["patient_id"] = lab["patient_id"].astype(object)  # ids as text for the user
     flow, exclusions = patient_flow(table)
     note_missing_endpoints(endpoints, table, report)
     report.emit()

@@ -23,7 +23,7 @@ GRADE_COLUMNS = ("icaht_early_grade", "icaht_late_grade", "severe_thrombocytopen
 
 def baseline_from_labs(pat: pd.DataFrame, lab: pd.DataFrame, report: Report) -> pd.DataFrame:
     pre = lab[lab["day"] <= 0].sort_values(["patient_id", "day"])
-    last = pre.groupby("patient_id").last()
+    last = pre.groupby("patient_id", observed=True).last()
     for col in ("anc", "plt", "hb"):
         if col not in last.columns:
             continue
@@ -52,8 +52,15 @@ def grades(pat: pd.DataFrame, lab: pd.DataFrame | None, report: Report) -> pd.Da
         [pat.get(c, pd.Series(np.nan, index=pat.index)) for c in ("progression_day", "next_therapy_day")],
         axis=1,
     ).min(axis=1)
+    # Graded by each patient's row number (integers hash and sort fast), then named again.
+    rows = pat.index.get_indexer(lab["patient_id"])
+    columns = [c for c in ("day", "anc", "plt", "hb") if c in lab.columns]
+    by_row = pd.DataFrame({"patient_id": rows, **{c: lab[c].to_numpy() for c in columns}}, copy=False)
+    ends = pd.Series(ends.to_numpy(), index=np.arange(len(pat))).dropna()
     # A window ending by day 30 is empty, so those late grades come out missing, not 0.
-    return grade_icaht(lab, late_end=ends.dropna(), check_units=False).reindex(pat.index)
+    grades = grade_icaht(by_row, late_end=ends, check_units=False)
+    grades.index = pd.Index(pat.index[grades.index.to_numpy()], name="patient_id")
+    return grades.reindex(pat.index)
 
 
 def _binary(condition: pd.Series, known: pd.Series) -> pd.Series:

@@ -78,7 +78,12 @@ def _declared_missing(t: pd.Series, table: str, col: str, df, options: Options, 
 
 
 def coerce_id(df: pd.DataFrame, table: str, report: Report) -> pd.Series:
-    """Ids as trimmed text; "12.0" from a spreadsheet's number cell is "12"."""
+    """Ids as trimmed text; "12.0" from a spreadsheet's number cell is "12".
+
+    The labs table's ids come back categorical (each id stored once, its rows as integer codes), which
+    keeps every later check on millions of draws a matter of integers; :func:`cartsie.cohort.load`
+    hands them out as text.
+    """
     # Clean the distinct ids only: a labs table repeats each id dozens of times.
     raw = df["patient_id"]
     if isinstance(raw.dtype, pd.CategoricalDtype):
@@ -90,13 +95,11 @@ def coerce_id(df: pd.DataFrame, table: str, report: Report) -> pd.Series:
     uniques = uniques.where(~floats, uniques.map(lambda v: f"{v:.0f}" if isinstance(v, float) else v))
     clean = text(uniques).str.replace(r"\.0$", "", regex=True) if len(uniques) else uniques.astype("string")
     clean = clean.mask(clean == "")
-    values = clean.to_numpy(dtype=object, na_value=None)
-    ids = pd.Series(
-        np.where(codes >= 0, values[np.where(codes >= 0, codes, 0)] if len(values) else None, None),
-        index=df.index,
-        dtype=object,
-    )
-    missing = ids.isna()
+    # " 12" and "12" clean to one id: codes of the cleaned ids, -1 for none
+    merged, categories = pd.factorize(pd.Series(clean.to_numpy(dtype=object, na_value=None), dtype=object))
+    codes = np.where(codes >= 0, merged[np.where(codes >= 0, codes, 0)] if len(merged) else -1, -1)
+    ids = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object)), index=df.index)
+    missing = codes < 0
     report.problem(
         table,
         "patient_id",
@@ -106,6 +109,7 @@ def coerce_id(df: pd.DataFrame, table: str, report: Report) -> pd.Series:
         "Give every row its patient's id.",
     )
     if table == "patients":
+        ids = ids.astype(object).where(~missing, None)
         _check_unique(ids, df, report)
     return ids
 
