@@ -58,19 +58,19 @@ def _reasons(
 
 
 def _missing_labs(table: pd.DataFrame, labs: tuple[str, ...]) -> pd.Series:
-    """ "missing baseline ANC+ferritin" per patient, built once per pattern of missing labs."""
+    """'missing baseline ANC+ferritin' per patient: one name per pattern of missing labs."""
     missing = np.column_stack(
         [table[lab].isna().to_numpy() if lab in table.columns else np.ones(len(table), bool) for lab in labs]
     )
-    patterns, which = np.unique(missing, axis=0, return_inverse=True)
+    pattern = missing.astype(np.int64) @ (1 << np.arange(len(labs), dtype=np.int64))  # one bit per lab
     names = np.array(
         [
-            "missing baseline " + "+".join(_LAB_NAMES[lab] for lab, m in zip(labs, p, strict=True) if m)
-            for p in patterns
+            "missing baseline " + "+".join(_LAB_NAMES[lab] for k, lab in enumerate(labs) if p >> k & 1)
+            for p in range(1 << len(labs))
         ],
         dtype=object,
     )
-    return pd.Series(names[np.ravel(which)], index=table.index)
+    return pd.Series(names[pattern], index=table.index)
 
 
 def note_missing_endpoints(endpoints: pd.DataFrame, table: pd.DataFrame, report: Report) -> None:

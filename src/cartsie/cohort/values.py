@@ -51,19 +51,24 @@ _US = re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$")  # 1,234.5
 _SPACED = re.compile(r"^[+-]?\d{1,3}([ '\u00a0\u202f]\d{3})+([.,]\d+)?$")  # 1 234 / 1'234,5
 
 
-def text(s: pd.Series) -> pd.Series:
-    """Trimmed text, with the words that mean missing (and empty cells) as <NA>.
+def _clean(value) -> str | None:
+    """One cell as trimmed text, or None for an empty cell or a word that means missing."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    out = str(value).strip()
+    return None if out.lower() in MISSING_WORDS else out
 
-    Only the distinct values are cleaned: registry columns repeat a few values many times.
-    """
+
+def _per_distinct(s: pd.Series, clean) -> pd.Series:
+    """``clean`` applied once per distinct value of ``s`` (registry columns repeat a few values)."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    clean = pd.Series(uniques, dtype=object).astype("string").str.strip()
-    clean = clean.mask(clean.str.lower().isin(MISSING_WORDS)).to_numpy(dtype=object, na_value=pd.NA)
-    out = np.full(len(s), pd.NA, dtype=object)
-    if len(clean):
-        known = codes >= 0
-        out[known] = clean[codes[known]]
-    return pd.Series(out, index=s.index, dtype="string")
+    cleaned = np.array([clean(v) for v in uniques] + [None], dtype=object)  # the last one: missing
+    return pd.Series(cleaned[codes], index=s.index, dtype="string")  # code -1 picks the last one
+
+
+def text(s: pd.Series) -> pd.Series:
+    """Trimmed text, with the words that mean missing (and empty cells) as <NA>."""
+    return _per_distinct(s, _clean)
 
 
 def _declared_missing(t: pd.Series, table: str, col: str, df, options: Options, report: Report) -> pd.Series:
@@ -87,18 +92,16 @@ def coerce_id(df: pd.DataFrame, table: str, report: Report) -> pd.Series:
     # Clean the distinct ids only: a labs table repeats each id dozens of times.
     raw = df["patient_id"]
     if isinstance(raw.dtype, pd.CategoricalDtype):
-        codes, uniques = raw.cat.codes.to_numpy(), pd.Series(raw.cat.categories, dtype=object)
+        codes, uniques = raw.cat.codes.to_numpy(), raw.cat.categories
     else:
         codes, uniques = pd.factorize(raw)
-        uniques = pd.Series(uniques, dtype=object)
-    floats = uniques.map(lambda v: isinstance(v, float) and float(v).is_integer())
-    uniques = uniques.where(~floats, uniques.map(lambda v: f"{v:.0f}" if isinstance(v, float) else v))
-    clean = text(uniques).str.replace(r"\.0$", "", regex=True) if len(uniques) else uniques.astype("string")
-    clean = clean.mask(clean == "")
+    clean = pd.Series([_clean_id(v) for v in uniques], dtype=object)
     # " 12" and "12" clean to one id: codes of the cleaned ids, -1 for none
     merged, categories = pd.factorize(pd.Series(clean.to_numpy(dtype=object, na_value=None), dtype=object))
     codes = np.where(codes >= 0, merged[np.where(codes >= 0, codes, 0)] if len(merged) else -1, -1)
-    ids = pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object)), index=df.index)
+    ids = pd.Series(
+        pd.Categorical.from_codes(codes, categories=pd.Index(categories, dtype=object)), index=df.index
+    )
     missing = codes < 0
     report.problem(
         table,
@@ -114,26 +117,42 @@ def coerce_id(df: pd.DataFrame, table: str, report: Report) -> pd.Series:
     return ids
 
 
+def _clean_id(value) -> str | None:
+    """An id as text: "12.0" (a spreadsheet's number cell, or its text) is "12"; blank is None."""
+    if isinstance(value, float) and value.is_integer():
+        value = f"{value:.0f}"
+    out = _clean(value)
+    if out is not None and out.endswith(".0") and out[:-2].isdigit():
+        out = out[:-2]
+    return out or None
+
+
 def _check_unique(ids: pd.Series, df: pd.DataFrame, report: Report) -> None:
+    """One row per patient, and no two ids that differ only by case or leading zeros."""
     present = ids.dropna()
-    dup = present[present.duplicated(keep=False)]
-    report.problem(
-        "patients",
-        "patient_id",
-        df.assign(patient_id=ids),
-        ids.isin(dup.unique()),
-        "the same id on several rows",
-        "Keep one row per patient.",
-    )
-    distinct = pd.Series(present.unique(), dtype=object)
-    for how, key in (("case", distinct.str.lower()), ("leading zeros", distinct.str.lstrip("0"))):
-        clash = key.duplicated(keep=False) & ~key.isna()
-        for _, group in distinct[clash].groupby(key[clash], sort=False):
+    repeated = present.duplicated(keep=False)
+    if repeated.any():
+        report.problem(
+            "patients",
+            "patient_id",
+            pd.DataFrame({"patient_id": ids}),
+            ids.isin(present[repeated].unique()),
+            "the same id on several rows",
+            "Keep one row per patient.",
+        )
+    distinct = present.unique().tolist()
+    for how, key in (("case", str.lower), ("leading zeros", lambda i: i.lstrip("0"))):
+        keys = [key(i) for i in distinct]
+        if len(set(keys)) == len(keys):
+            continue
+        groups: dict[str, list[str]] = {}
+        for i, k in zip(distinct, keys, strict=True):
+            groups.setdefault(k, []).append(i)
+        for group in (g for g in groups.values() if len(g) > 1):
             report.add(
                 "patients table, column 'patient_id': the ids "
-                f"{' and '.join(map(repr, group.tolist()))} differ only by {how}; they would be one "
-                "patient in "
-                "some software and two in others. Make them identical if they are one patient, or clearly "
+                f"{' and '.join(map(repr, group))} differ only by {how}; they would be one patient in some "
+                "software and two in others. Make them identical if they are one patient, or clearly "
                 "different if not."
             )
 
@@ -537,28 +556,33 @@ def _dates(values: pd.Series) -> str:
 
 
 def _text_dates(raw, df, col, table, report, dayfirst, options) -> pd.Series:
-    t = _declared_missing(
-        text(raw.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)),
-        table,
-        col,
-        df,
-        options,
-        report,
-    )
-    out = pd.to_datetime(t, format="ISO8601", errors="coerce")
-    rest = out.isna() & t.notna()
+    """Dates written as text (or date objects); each distinct text is parsed once."""
+    if pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty"):
+        raw = raw.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    t = _declared_missing(text(raw), table, col, df, options, report)
+    codes, uniques = pd.factorize(t)
+    u = pd.Series(uniques, dtype="string")
+    parsed = pd.to_datetime(u, format="ISO8601", errors="coerce")
+    rest = parsed.isna()
     if rest.any() and dayfirst is not None:
-        parts = t[rest].str.extract(_SLASHED)
+        parts = u[rest].str.extract(_SLASHED)
         ok = parts[0].notna()
         if ok.any():
             day, month = (parts[0], parts[1]) if dayfirst else (parts[1], parts[0])
             year = parts[2].where(parts[2].str.len() == 4, "20" + parts[2])
             iso = year[ok] + "-" + month[ok].str.zfill(2) + "-" + day[ok].str.zfill(2)
-            out.loc[iso.index] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+            parsed.loc[iso.index] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    parsed = parsed.dt.normalize().astype("datetime64[ns]").to_numpy()
+    known = codes >= 0
+    out = pd.Series(
+        np.where(known, parsed[np.where(known, codes, 0)] if len(parsed) else None, None),
+        index=raw.index,
+        dtype="datetime64[ns]",
+    )
     bad = out.isna() & t.notna()
     if bad.any() and not (dayfirst is None and t[bad].str.match(_SLASHED).fillna(False).all()):
         shown = ", ".join(repr(v) for v in t[bad].unique()[:3])
         report.problem(
             table, col, df, bad, f"dates that cannot be read ({shown})", "Write dates as YYYY-MM-DD."
         )
-    return out.dt.normalize().astype("datetime64[ns]")
+    return out
