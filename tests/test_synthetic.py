@@ -175,3 +175,22 @@ def test_simulate_on_a_local_dask_cluster_equals_joblib():
         on_dask = calibration.simulate([1, 2], scheduler=client, progress=False, generate=gen)
     pd.testing.assert_frame_equal(local, on_dask)
     assert np.isfinite(local["value"]).any()
+
+
+@pytest.mark.parametrize("seed", [2024, 7, 99])
+def test_the_generator_passes_the_input_rules_in_strict_mode(seed):
+    """The built-in cohort is read by the same rules as a registry export, strictly: no warning, no
+    implausible value, no 'not done' code (issue 11)."""
+    from cartsie.cohort.values import NOT_DONE
+
+    t = synthetic.tables(seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c = cohort.load(t.patients, t.labs, strict=True)
+    assert c.warnings == ()
+    for frame, table in ((t.patients, schema.PATIENTS), (t.labs, schema.LABS)):
+        for col in ("anc", "plt", "hb", "crp", "ferritin"):
+            if col in frame.columns:
+                values = frame[col].dropna()
+                assert values.max() <= table[col].maximum and values.min() >= table[col].minimum, col
+                assert not values.isin(NOT_DONE).any(), col
