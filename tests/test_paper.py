@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from cartsie import cohort, paper
-from cartsie.datasets import example_path
 from cartsie.competing import cumulative_incidence
+from cartsie.datasets import example_path
 from cartsie.survival import kaplan_meier, logrank
 
 
@@ -27,6 +27,10 @@ def est(example):
 def test_ids_are_unique_and_named_like_the_paper(est):
     assert est.index.is_unique
     assert {"flow.ht", "surv.os.1y.ht.low", "nrm.1y.global", "spm.fg.ht"} <= set(est.index)
+    assert list(est.reset_index().columns) == list(paper.COLUMNS)
+    assert est["estimable"].dtype == bool
+    assert (est.loc[est["estimable"], "reason"] == "").all()
+    assert (est.loc[~est["estimable"], "reason"] != "").all()
 
 
 def test_flow_counts(est):
@@ -69,7 +73,10 @@ def test_spm_counts_and_timing(example, est):
     assert est.loc["spm.time_to_dx.median", ["value", "ci_low", "ci_high"]].tolist() == pytest.approx(
         [t, t, t]
     )
-    assert np.isfinite(est.loc["spm.fg.ht", "value"])
+    # the one SPM is in the HT low group: the sHR of HT high is 0, not a tiny number with a tiny CI
+    fg = est.loc["spm.fg.ht"]
+    assert fg["value"] == 0 and np.isnan(fg[["ci_low", "ci_high", "p"]].astype(float)).all()
+    assert not fg["estimable"] and fg["reason"] == "sHR 0: no second primary malignancy in the HT high group"
     assert isinstance(est, pd.DataFrame)
 
 
@@ -114,6 +121,13 @@ def test_odds_ratios_and_discrimination(example, est):
 
 def test_models_that_cannot_be_fitted_say_why(est):
     # a dozen patients: the adjustment covariates are collinear, as R's NA coefficients would show
-    note = est.loc["surv.os.cox_adjusted.ht", "note"]
-    assert np.isnan(est.loc["surv.os.cox_adjusted.ht", "value"])
-    assert note.startswith("not estimable: cox(): term(s)")
+    r = est.loc["surv.os.cox_adjusted.ht"]
+    assert np.isnan(r["value"]) and not r["estimable"]
+    assert r["reason"].startswith("cox(): term(s) 'stage_advanced', 'histology[PMBCL]', 'refractory'")
+
+
+def test_separated_odds_ratios_keep_their_direction(est):
+    # no severe late ICAHT among the HT-low patients of the example: OR infinite, no CI, no p
+    r = est.loc["tox.late_icaht_ge3.ht.or"]
+    assert r["value"] == np.inf and np.isnan(r[["ci_low", "ci_high", "p"]].astype(float)).all()
+    assert not r["estimable"] and r["reason"] == "OR infinite: no late ICAHT grade >= 3 in the HT low group"

@@ -1,0 +1,179 @@
+"""CART-SIE's words and the checks behind the reasons of not-estimable rows (:mod:`cartsie.paper`).
+
+Each check raises :class:`cartsie._estimate.NotEstimable` with a reason a clinician reads without the
+code: "no labs table: ICAHT not graded", "nobody HT high", "no second primary malignancy in the
+HT-evaluable population", "column 'bone_marrow_involvement' absent from the data".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cartsie._estimate import NotEstimable
+
+#: what an outcome or event column counts, for reasons and notes
+OUTCOMES = {
+    "early_icaht": "early ICAHT",
+    "late_icaht": "late ICAHT",
+    "late_icaht_severe": "late ICAHT grade >= 3",
+    "severe_thrombocytopenia": "severe thrombocytopenia",
+    "severe_anemia": "severe anemia",
+    "crs_any": "CRS",
+    "crs_severe": "CRS grade >= 3",
+    "icans_any": "ICANS",
+    "icans_severe": "ICANS grade >= 3",
+    "orr_day90": "response at day 90",
+    "crr_day90": "complete response at day 90",
+    "os_event": "death",
+    "pfs_event": "progression or death",
+    "dor_event": "progression or death after response",
+    "nrm_event": "non-relapse death",
+    "spm_event": "second primary malignancy",
+    "spm_myeloid_event": "myeloid second primary malignancy",
+}
+#: endpoint stems, as the paper names them
+ENDPOINTS = {"os": "OS", "pfs": "PFS", "dor": "DOR", "nrm": "NRM", "spm": "SPM"}
+#: display names of the analysis populations of :meth:`cartsie.cohort.Cohort.population`
+POPULATIONS = {"ht": "HT-evaluable", "simple_ht": "simpleHT-evaluable", "lbcl": "LBCL", "infused": "infused"}
+#: display names of 0/1 risk groups
+RISK_GROUPS = {"ht_high": "HT", "simple_ht_high": "simpleHT"}
+#: derived columns and the input column they come from (a reason names the input column)
+SOURCES = {
+    "stage_advanced": "stage",
+    "ipi_ge3": "ipi",
+    "bridging_failure": "bridging_response",
+    "vein_to_vein_months": "vein_to_vein_days",
+    "prior_lines_cat": "prior_lines",
+    "crs_any": "crs_grade",
+    "crs_severe": "crs_grade",
+    "icans_any": "icans_grade",
+    "icans_severe": "icans_grade",
+    "ht_high": "the HT labs",
+    "simple_ht_high": "plt and crp",
+    "spm_myeloid_event": "spm_type",
+}
+#: columns graded from the labs table (or given as precomputed grades in the patients table)
+GRADED = {
+    "early_icaht": "ICAHT",
+    "late_icaht": "ICAHT",
+    "late_icaht_severe": "ICAHT",
+    "icaht_early_grade": "ICAHT",
+    "icaht_late_grade": "ICAHT",
+    "severe_thrombocytopenia": "severe cytopenias",
+    "severe_anemia": "severe cytopenias",
+}
+
+
+def outcome(column: str) -> str:
+    return OUTCOMES.get(column, column)
+
+
+def group_name(column: str, level) -> str:
+    """ "HT high", "simpleHT low", or "stage_advanced = 1"."""
+    if column in RISK_GROUPS:
+        return f"{RISK_GROUPS[column]} {'high' if level == 1 else 'low'}"
+    return f"{column} = {level:g}" if isinstance(level, int | float) else f"{column} = {level}"
+
+
+def absent(column: str, cohort) -> str:
+    """Why ``column`` is not in the analysis table."""
+    if column in GRADED and getattr(cohort, "labs", None) is None:
+        return f"no labs table: {GRADED[column]} not graded"
+    source = SOURCES.get(column)
+    if column == "spm_myeloid_event" or source is None:
+        source = source or column
+        return f"column {source!r} absent from the data"
+    return f"no {source} in the data, so no {column}"
+
+
+def need(pop: pd.DataFrame, columns: Sequence[str], cohort) -> None:
+    """Raise NotEstimable naming the first of ``columns`` that the data lack."""
+    for c in columns:
+        if c not in pop.columns or (c == "spm_myeloid_event" and "spm_type" not in pop.columns):
+            raise NotEstimable(absent(c, cohort))
+
+
+def need_patients(pop: pd.DataFrame, population: str) -> None:
+    if len(pop) == 0:
+        raise NotEstimable(f"no patient in the {POPULATIONS.get(population, population)} population")
+
+
+def percent(flag: pd.Series, what: str) -> tuple[float, int, tuple[float, float]]:
+    """Percentage of 1s among the known values, n known, and the exact (Clopper-Pearson) 95% CI in
+    percent, as R's ``binom.test``; NotEstimable when no value is known (``what`` names them)."""
+    known = flag.dropna()
+    if not len(known):
+        raise NotEstimable(f"no patient with known {what}")
+    k = int((known == 1).sum())
+    ci = stats.binomtest(k, len(known)).proportion_ci(confidence_level=0.95, method="exact")
+    return 100.0 * k / len(known), len(known), (100.0 * ci.low, 100.0 * ci.high)
+
+
+def nobody(pop: pd.DataFrame, group: str, level) -> None:
+    """NotEstimable "nobody HT high" when no patient of ``pop`` has ``group == level``."""
+    if not (pop[group] == level).any():
+        raise NotEstimable(f"nobody {group_name(group, level)}")
+
+
+def both_groups(pop: pd.DataFrame, group: str) -> None:
+    for level in (0, 1):
+        nobody(pop, group, level)
+
+
+def events(pop: pd.DataFrame, event: str, population: str, code: int = 1) -> int:
+    """Number of events ``code`` in ``pop``; NotEstimable when there is none."""
+    k = int((pop[event] == code).sum())
+    if not k:
+        raise NotEstimable(f"no {outcome(event)} in the {POPULATIONS.get(population, population)} population")
+    return k
+
+
+def left_out(pop: pd.DataFrame, columns: Sequence[str], model: str) -> str:
+    """ "82 patients without ldh_above_uln left out of the adjusted Cox model for OS" (or "" when nobody
+    was left out), the columns named by how many patients lack each."""
+    cols = list(dict.fromkeys(c for c in columns if c in pop.columns))
+    missing = pop[cols].isna()
+    n = int(missing.any(axis=1).sum())
+    if not n:
+        return ""
+    counts = missing.sum()
+    counts = counts[counts > 0]
+    if len(counts) == 1:
+        return f"{n} patient{'s' if n != 1 else ''} without {counts.index[0]} left out of the {model}"
+    detail = ", ".join(f"{c}: {int(k)}" for c, k in counts.items())
+    return f"{n} patients left out of the {model} for missing values ({detail})"
+
+
+def join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def infinite_reason(ratio: str, coef: float, data: pd.DataFrame, covariate: str, hit: pd.Series) -> str:
+    """Why a ratio is infinite: "sHR 0: no second primary malignancy in the HT high group".
+
+    ``hit`` marks, in ``data``, the patients with the event (or outcome) of the model. For a 0/1
+    covariate the group without events (or with events only, for a logistic model) is named.
+    """
+    size = "infinite" if coef > 0 else ("0" if coef < 0 else "infinite or 0")
+    levels = sorted(data[covariate].dropna().unique().tolist())
+    what = outcome(str(hit.name))
+    if levels == [0, 1] or levels == [0.0, 1.0]:
+        for level in (0, 1):
+            in_level = data[covariate] == level
+            if not hit[in_level].any():
+                return f"{ratio} {size}: no {what} in the {group_name(covariate, level)} group"
+        for level in (0, 1):
+            in_level = data[covariate] == level
+            if hit[in_level].all():
+                return f"{ratio} {size}: {what} in every patient of the {group_name(covariate, level)} group"
+    return f"{ratio} {size}: the likelihood has no finite maximum in {covariate} (separation)"
+
+
+def finite_or_reason(value: float, reason: str) -> float:
+    if not np.isfinite(value):
+        raise NotEstimable(reason)
+    return value
