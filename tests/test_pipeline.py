@@ -8,8 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from cartsie import cohort, paper, pipeline
-from cartsie.datasets import example_path
+from cartsie._estimate import NotEstimable
 from cartsie.cli import main
+from cartsie.datasets import example_path
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +101,57 @@ def test_cli_reproduce_on_the_example(tmp_path):
     assert result.exit_code == 0, result.stderr
     assert "report.html" in result.stdout
     assert (tmp_path / "figures" / "figure1c_os_simpleht.png").exists()
+
+
+def test_not_estimable_rows_and_summary_line(run):
+    out, result = run
+    est = result.estimates
+    expected = est.loc[~est["estimable"], ["id", "reason"]].reset_index(drop=True)
+    pd.testing.assert_frame_equal(result.not_estimable, expected)
+    assert len(expected) == 16 and (expected["reason"] != "").all()
+    line = pipeline.summary_line(result)
+    assert line.startswith(
+        "16 estimates not estimable on this cohort: tox.late_icaht_ge3.ht.or (OR infinite: no late ICAHT "
+        "grade >= 3 in the HT low group), tox.early_icaht.ht.or (early ICAHT in every HT-evaluable patient "
+        "with early_icaht known), "
+    )
+    assert line.endswith(" and 13 more (see report.md)") and "\n" not in line
+    written = pd.read_csv(out / "estimates.csv", keep_default_na=False, na_values=[""])
+    assert list(written.columns) == list(paper.COLUMNS)
+    assert written["estimable"].tolist() == est["estimable"].tolist()
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert "## Not estimable on this cohort" in md
+    assert "| spm.fg.ht | sHR 0: no second primary malignancy in the HT high group |" in md
+    comparison = pd.read_csv(out / "comparison.csv", keep_default_na=False).set_index("id")
+    assert comparison.loc["spm.fg.ht", ["reproduced", "reproduced_ci", "agreement"]].tolist() == [
+        "not estimable",
+        "",
+        "not estimable",
+    ]
+
+
+def _cannot():
+    raise NotEstimable("nobody HT high")
+
+
+def _bug():
+    raise ValueError("a bug")
+
+
+def test_figures_that_cannot_be_drawn_are_skipped_with_a_note(example, tmp_path):
+    it = pipeline.Item(
+        "flow",
+        "Flow",
+        paper.flow_estimates,
+        figures=lambda cohort, note, rows: {"empty": _cannot, "broken": _bug},
+        tables=lambda cohort: {"none": _cannot},
+    )
+    result = pipeline.run_items(example, tmp_path, (it,), None, {"notes": []})
+    assert result.notes == (
+        "figure empty skipped: nobody HT high",
+        "figure broken skipped: unexpected error (ValueError: a bug)",
+        "table none skipped: nobody HT high",
+    )
+    assert not list((tmp_path / "figures").iterdir())
+    assert "> figure empty skipped: nobody HT high" in (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert pipeline.summary_line(result) == ""

@@ -125,3 +125,53 @@ def test_reports_on_the_example_hold_no_patient_rows():
         assert "EX0" not in text and "EX1" not in text, "no patient id in a report"
         assert "Patient flow" in text and "| flow.ht |" in md
     assert "<img src='flow.png'" in page
+
+
+def test_not_estimable_rows_in_the_comparison_and_the_report():
+    pub = _published(
+        [
+            ("spm.fg.ht", "R", "HT", "fine_gray", "", "", "sHR", "2.82", "1.03", "7.76", ".04", ""),
+            ("flow.ht", "R", "LBCL", "flow", "", "", "n", "389", "", "", "", ""),
+        ]
+    )
+    reason = "sHR 0: no second primary malignancy in the HT high group"
+    rep = pd.DataFrame(
+        [
+            paper_row("spm.fg.ht", 0.0, estimable=False, reason=reason, note="3 patients without x left out"),
+            paper_row("flow.ht", 389.0, n=389),
+        ]
+    )
+    out = report.compare(rep, pub).set_index("id")
+    assert out.loc[
+        "spm.fg.ht", ["reproduced", "reproduced_ci", "reproduced_p", "agreement", "reason"]
+    ].tolist() == [
+        "not estimable",
+        "",
+        "",
+        "not estimable",
+        reason,
+    ]
+    assert out.loc["flow.ht", ["agreement", "reason"]].tolist() == ["same", ""]
+    comparison = out.reset_index()
+    md = report.render_markdown(comparison, "T", estimates=rep)
+    assert f"## Not estimable on this cohort\n\n| id | reason |\n|---|---|\n| spm.fg.ht | {reason} |" in md
+    assert "## Patients left out of models" in md and "| spm.fg.ht | 3 patients without x left out |" in md
+    assert "| spm.fg.ht | sHR | 2.82 | 1.03-7.76 | .04 | not estimable |  |  | not estimable |" in md
+    # without the estimates, the not-estimable rows of the comparison are listed
+    assert f"| spm.fg.ht | {reason} |" in report.render_markdown(comparison, "T")
+    page = report.render_html(comparison, "T", estimates=rep)
+    assert "<h2>Not estimable on this cohort</h2>" in page and f"<td>{reason}</td>" in page
+
+
+def paper_row(id_, value, n=1.0, estimable=True, reason="", note=""):
+    return {
+        "id": id_,
+        "value": value,
+        "ci_low": np.nan,
+        "ci_high": np.nan,
+        "p": np.nan,
+        "n": n,
+        "note": note,
+        "estimable": estimable,
+        "reason": reason,
+    }

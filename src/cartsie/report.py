@@ -114,7 +114,9 @@ def compare(reproduced: pd.DataFrame, published_table: pd.DataFrame | None = Non
         ("same" for counts and not-reached medians; "inside CI"/"outside CI" when the published value
         -- for an "n (%)" cell its percentage -- falls inside/outside the reproduced 95% CI (for a
         median, its interquartile range); "same conclusion"/"different conclusion" at the
-        5% level for p-values reported alone; "not reproduced" when cartsie has no such estimate).
+        5% level for p-values reported alone; "not reproduced" when cartsie has no such estimate;
+        "not estimable" when the cohort cannot give it -- ``reproduced`` then reads "not estimable"
+        and ``reason`` says why; ``reason`` is empty for the other rows).
     """
     pub = published() if published_table is None else published_table
     parsed = pub["value"].map(parse_value)
@@ -147,19 +149,76 @@ def compare(reproduced: pd.DataFrame, published_table: pd.DataFrame | None = Non
     )
     has = merged["id"].isin(reproduced["id"])
     out["agreement"] = np.where(has, merged.apply(_agreement, axis=1), "not reproduced")
+    estimable = _estimable(merged)
+    out.loc[~estimable, ["reproduced", "reproduced_ci", "reproduced_p"]] = ["not estimable", "", ""]
+    out.loc[~estimable, "agreement"] = "not estimable"
+    reason = merged["reason"] if "reason" in merged.columns else pd.Series("", index=merged.index)
+    out["reason"] = reason.where(~estimable, "").fillna("").astype(str)
     return out
+
+
+def _estimable(frame: pd.DataFrame) -> pd.Series:
+    """The ``estimable`` flag of estimate rows (True where absent, as in tables made before it)."""
+    if "estimable" not in frame.columns:
+        return pd.Series(True, index=frame.index)
+    flag = frame["estimable"]
+    return flag.where(flag.notna(), True).astype(bool)
+
+
+def not_estimable(estimates: pd.DataFrame) -> pd.DataFrame:
+    """The estimates this cohort cannot give: id and reason, in the order of ``estimates``."""
+    rows = estimates.loc[~_estimable(estimates)]
+    reason = rows["reason"] if "reason" in rows.columns else pd.Series("", index=rows.index)
+    return pd.DataFrame({"id": rows["id"].to_numpy(), "reason": reason.fillna("").astype(str).to_numpy()})
+
+
+def left_out(estimates: pd.DataFrame) -> pd.DataFrame:
+    """Estimates whose model left patients out or lacked adjustment covariates: id and note."""
+    note = estimates["note"].fillna("").astype(str)
+    keep = note.str.contains("left out") | note.str.contains("not adjusted for")
+    return pd.DataFrame({"id": estimates.loc[keep, "id"].to_numpy(), "note": note[keep].to_numpy()})
+
+
+def _extra_parts(estimates: pd.DataFrame | None, comparison: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """The report's own sections: not-estimable rows with their reasons, and patients left out."""
+    if estimates is None:
+        rows = comparison[comparison["agreement"] == "not estimable"]
+        reasons = rows["reason"] if "reason" in rows.columns else pd.Series("", index=rows.index)
+        ne = pd.DataFrame({"id": rows["id"].to_numpy(), "reason": reasons.to_numpy()})
+        return [("Not estimable on this cohort", ne)]
+    return [
+        ("Not estimable on this cohort", not_estimable(estimates)),
+        ("Patients left out of models", left_out(estimates)),
+    ]
 
 
 def _section(id_: str) -> str:
     return id_.split(".", 1)[0]
 
 
-def render_markdown(comparison: pd.DataFrame, title: str, notes: list[str] | None = None) -> str:
-    """The comparison as a markdown document, one table per section of the paper."""
+def render_markdown(
+    comparison: pd.DataFrame,
+    title: str,
+    notes: list[str] | None = None,
+    *,
+    estimates: pd.DataFrame | None = None,
+) -> str:
+    """The comparison as a markdown document, one table per section of the paper.
+
+    With ``estimates`` (the rows of :func:`cartsie.paper.estimates`) the report also lists, in
+    sections of their own, the estimates the cohort cannot give with their reasons and the models
+    that left patients out; without it, the not-estimable rows of ``comparison``.
+    """
     lines = [f"# {title}", ""]
     lines += [f"> {n}" for n in notes or []]
     counts = comparison["agreement"].value_counts()
     lines += ["", "Agreement: " + ", ".join(f"{k} {v}" for k, v in counts.items()), ""]
+    for heading, part in _extra_parts(estimates, comparison):
+        if part.empty:
+            continue
+        lines += [f"## {heading}", "", "| " + " | ".join(part.columns) + " |", "|" + "---|" * part.shape[1]]
+        lines += ["| " + " | ".join(str(v) for v in r) + " |" for r in part.itertuples(index=False)]
+        lines.append("")
     cols = [
         "id",
         "statistic",
@@ -186,8 +245,12 @@ def render_html(
     title: str,
     notes: list[str] | None = None,
     figures: dict[str, str] | None = None,
+    *,
+    estimates: pd.DataFrame | None = None,
 ) -> str:
-    """A self-contained HTML report: notes, figures (``{caption: relative path}``), comparison tables."""
+    """A self-contained HTML report: notes, figures (``{caption: relative path}``), the estimates
+    not estimable on this cohort with their reasons and the patients left out of models (see
+    :func:`render_markdown`), and the comparison tables."""
     esc = html.escape
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
@@ -196,13 +259,27 @@ def render_html(
         "table{border-collapse:collapse;font-size:13px;margin-bottom:1.5em}"
         "td,th{border:1px solid #ccc;padding:3px 6px;text-align:left}th{background:#f3f3f3}"
         ".note{background:#fff4d6;padding:.6em 1em;border-left:4px solid #e0a800}"
-        ".outside{color:#b00020}.inside{color:#11691a}figure{display:inline-block;margin:0 1em 1em 0}"
+        ".outside{color:#b00020}.inside{color:#11691a}.ne{color:#777}"
+        "figure{display:inline-block;margin:0 1em 1em 0}"
         "figure img{max-width:520px}</style></head><body>",
         f"<h1>{esc(title)}</h1>",
     ]
     parts += [f"<p class='note'>{esc(n)}</p>" for n in notes or []]
     counts = comparison["agreement"].value_counts()
     parts.append("<p>Agreement: " + ", ".join(f"{esc(k)}: {v}" for k, v in counts.items()) + "</p>")
+    for heading, part in _extra_parts(estimates, comparison):
+        if part.empty:
+            continue
+        parts.append(
+            f"<h2>{esc(heading)}</h2><table><tr>"
+            + "".join(f"<th>{esc(c)}</th>" for c in part.columns)
+            + "</tr>"
+        )
+        parts += [
+            "<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in r) + "</tr>"
+            for r in part.itertuples(index=False)
+        ]
+        parts.append("</table>")
     for caption, path in (figures or {}).items():
         parts.append(
             f"<figure><img src='{esc(path)}' alt='{esc(caption)}'><figcaption>{esc(caption)}"
@@ -229,7 +306,9 @@ def render_html(
             + "</tr>"
         )
         for row in part[cols].itertuples(index=False):
-            cls = {"outside CI": "outside", "inside CI": "inside"}.get(row.agreement, "")
+            cls = {"outside CI": "outside", "inside CI": "inside", "not estimable": "ne"}.get(
+                row.agreement, ""
+            )
             parts.append("<tr>" + "".join(f"<td class='{cls}'>{esc(str(v))}</td>" for v in row) + "</tr>")
         parts.append("</table>")
     parts.append("</body></html>")
