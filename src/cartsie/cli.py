@@ -498,7 +498,8 @@ def synth(out: Path, seed: int, n_enrolled: int) -> None:
 
 def validation_report(c) -> str:
     """Plain-text validation report of a loaded cohort (aggregates only, no patient rows)."""
-    lines = ["cartsie validate: no problems found.", ""]
+    doubts = f"; {len(c.warnings)} warning(s) to check below" if c.warnings else ""
+    lines = [f"cartsie validate: no problems found{doubts}.", ""]
     n_labs = 0 if c.labs is None else len(c.labs)
     lines.append(f"patients: {len(c.patients)}; lab rows: {n_labs}")
     lines += [f"  WARNING  {w}" for w in c.warnings]

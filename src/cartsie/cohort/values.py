@@ -355,8 +355,9 @@ def _range(values, spec, df, col, table, report) -> None:
                 f"impossible {'negative values' if side == 'below' and bound == 0 else f'values {side}'}"
                 f"{'' if side == 'below' and bound == 0 else f' {bound:g}'}"
                 f" ({shown})",
-                f"{spec.description.capitalize()} must be {span}{unit}: correct them, declare the unit "
-                "if it is another one, or declare a missing code with na=.",
+                f"{spec.description[0].upper()}{spec.description[1:]} must be {span}{unit}: correct them"
+                + (", declare the unit if it is another one," if unit else ",")
+                + " or declare a missing code with na=.",
             )
 
 
