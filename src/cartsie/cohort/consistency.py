@@ -139,11 +139,12 @@ def lab_days(
         return lab
     if "infusion_date" not in pat.columns:
         report.add(
-            "labs table: draws are dated but the patients table has no infusion_date, so their day "
-            "since infusion is unknown. Give infusion_date in the patients table, or a day column in the "
-            "labs."
+            "labs table: draws are dated but there is no infusion_date, so their day since infusion is "
+            "unknown. Give the patients table with its infusion dates (`cartsie grade LABS --patients "
+            "PATIENTS`), or a day column in the labs."
         )
         lab["day"] = np.nan
+        lab.attrs["days_unknown"] = True  # said once here, not again for every draw
         return lab
     infusion = pat.drop_duplicates("patient_id").set_index("patient_id")["infusion_date"]
     pos = infusion.index.get_indexer(lab["patient_id"])
@@ -197,7 +198,7 @@ def check_labs(lab: pd.DataFrame, pat: pd.DataFrame, report: Report, options: Op
         "labs",
         "day",
         lab,
-        np.isnan(day) & lab["patient_id"].notna().to_numpy(),
+        np.isnan(day) & has_id & (not lab.attrs.get("days_unknown", False)),
         "draws without a day (or date)",
         "Give the day of every draw.",
     )
