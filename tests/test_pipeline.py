@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cartsie import cohort, paper, pipeline
+from cartsie import _estimate, cohort, paper, pipeline
 from cartsie._estimate import NotEstimable
 from cartsie.cli import main
 from cartsie.datasets import example_path
@@ -109,6 +109,7 @@ def test_not_estimable_rows_and_summary_line(run):
     expected = est.loc[~est["estimable"], ["id", "reason"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(result.not_estimable, expected)
     assert len(expected) == 16 and (expected["reason"] != "").all()
+    assert not expected["reason"].str.startswith(_estimate.UNEXPECTED).any()  # no broad fallback
     line = pipeline.summary_line(result)
     assert line.startswith(
         "16 estimates not estimable on this cohort: tox.late_icaht_ge3.ht.or (OR infinite: no late ICAHT "

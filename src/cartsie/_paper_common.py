@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -69,6 +68,7 @@ GRADED = {
 
 
 def outcome(column: str) -> str:
+    """What ``column`` counts ("second primary malignancy" for spm_event), or its name."""
     return OUTCOMES.get(column, column)
 
 
@@ -98,6 +98,7 @@ def need(pop: pd.DataFrame, columns: Sequence[str], cohort) -> None:
 
 
 def need_patients(pop: pd.DataFrame, population: str) -> None:
+    """NotEstimable "no patient in the HT-evaluable population" for an empty population."""
     if len(pop) == 0:
         raise NotEstimable(f"no patient in the {POPULATIONS.get(population, population)} population")
 
@@ -120,6 +121,7 @@ def nobody(pop: pd.DataFrame, group: str, level) -> None:
 
 
 def both_groups(pop: pd.DataFrame, group: str) -> None:
+    """NotEstimable naming the empty level when ``pop`` lacks one of the 0/1 groups."""
     for level in (0, 1):
         nobody(pop, group, level)
 
@@ -149,6 +151,7 @@ def left_out(pop: pd.DataFrame, columns: Sequence[str], model: str) -> str:
 
 
 def join(*parts: str) -> str:
+    """Parts of a note joined by "; ", empty ones left out."""
     return "; ".join(p for p in parts if p)
 
 
@@ -171,9 +174,3 @@ def infinite_reason(ratio: str, coef: float, data: pd.DataFrame, covariate: str,
             if hit[in_level].all():
                 return f"{ratio} {size}: {what} in every patient of the {group_name(covariate, level)} group"
     return f"{ratio} {size}: the likelihood has no finite maximum in {covariate} (separation)"
-
-
-def finite_or_reason(value: float, reason: str) -> float:
-    if not np.isfinite(value):
-        raise NotEstimable(reason)
-    return value

@@ -222,9 +222,22 @@ class Run:
 
 
 def summary_line(run: Run, shown: int = 3) -> str:
-    """One line for the terminal: "3 estimates not estimable on this cohort: spm.fg.ht (no second
-    primary malignancy in the HT-evaluable population), ..." -- the first ``shown`` with their
-    reasons and how many more; "" when every estimate was estimable."""
+    """One line for the terminal saying which estimates the cohort could not give.
+
+    Parameters
+    ----------
+    run : Run
+        The result of :func:`reproduce`.
+    shown : int
+        How many not-estimable estimates to name, with their reasons.
+
+    Returns
+    -------
+    str
+        E.g. "8 estimates not estimable on this cohort: spm.time_to_dx.median (no second primary
+        malignancy in the HT-evaluable population), ... and 5 more (see report.md)"; "" when every
+        estimate was estimable.
+    """
     ne = run.not_estimable
     if not len(ne):
         return ""

@@ -166,7 +166,18 @@ def _estimable(frame: pd.DataFrame) -> pd.Series:
 
 
 def not_estimable(estimates: pd.DataFrame) -> pd.DataFrame:
-    """The estimates this cohort cannot give: id and reason, in the order of ``estimates``."""
+    """The estimates this cohort cannot give.
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        Rows of :func:`cartsie.paper.estimates` (a table without ``estimable`` has none).
+
+    Returns
+    -------
+    DataFrame
+        Columns id and reason, in the order of ``estimates``.
+    """
     rows = estimates.loc[~_estimable(estimates)]
     reason = rows["reason"] if "reason" in rows.columns else pd.Series("", index=rows.index)
     return pd.DataFrame({"id": rows["id"].to_numpy(), "reason": reason.fillna("").astype(str).to_numpy()})
