@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartsie._missing import MissingValuesWarning
 from cartsie.adjust import lp_adjusted
 from cartsie.binary import logistic
-from cartsie.errors import InputError
+from cartsie.errors import InputError, MissingValuesWarning
 from tests.reference.tolerances import MASS_PROFILE_SE_FRACTION, assert_estimates, assert_p, load, r_array
 
 REF = load("adjust")

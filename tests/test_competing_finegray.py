@@ -13,9 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cartsie import _finegray
-from cartsie._missing import MissingValuesWarning
 from cartsie.competing import fine_gray
-from cartsie.errors import ConvergenceWarning, InputError, MonotoneLikelihoodWarning, SeparationWarning
+from cartsie.errors import (
+    ConvergenceWarning,
+    InputError,
+    MissingValuesWarning,
+    MonotoneLikelihoodWarning,
+    SeparationWarning,
+)
 from cartsie.survival import cox
 from tests._competing_naive import pieces
 from tests._competing_ref import as_list, fixture, frame, matrix, r_term

@@ -8,8 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartsie._missing import MissingValuesWarning
-from cartsie.errors import ConvergenceWarning, InputError, MonotoneLikelihoodWarning, SeparationWarning
+from cartsie.errors import (
+    ConvergenceWarning,
+    InputError,
+    MissingValuesWarning,
+    MonotoneLikelihoodWarning,
+    SeparationWarning,
+)
 from cartsie.survival import cox
 from tests._survival_ref import fixture, frame, matrix, none_if_empty
 from tests.reference.tolerances import assert_estimates, assert_p

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from cartsie import calibration, cohort, scores, synthetic
-from cartsie.cohort import schema
 from cartsie.cli import main
+from cartsie.cohort import schema
 
 CALIBRATION = Path(__file__).parents[1] / "benchmarks" / "calibration" / "calibration.csv"
 

@@ -15,6 +15,8 @@ from cartsie.errors import (
     CohortWarning,
     ConvergenceWarning,
     InputError,
+    MissingValuesWarning,
+    MonotoneLikelihoodWarning,
     SeparationWarning,
 )
 
@@ -43,6 +45,8 @@ __all__ = [
     "CohortWarning",
     "ConvergenceWarning",
     "InputError",
+    "MissingValuesWarning",
+    "MonotoneLikelihoodWarning",
     "SeparationWarning",
     "__version__",
     *_SUBMODULES,

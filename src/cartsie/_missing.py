@@ -8,10 +8,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from cartsie.errors import MissingValuesWarning
 
-class MissingValuesWarning(UserWarning):
-    """A model left out rows with a missing value in a column it uses; the message names the model,
-    the number of rows and the columns."""
+__all__ = ["MissingValuesWarning", "describe_missing", "warn_dropped"]
 
 
 def describe_missing(df: pd.DataFrame, columns: Sequence[str | None]) -> str:

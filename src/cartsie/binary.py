@@ -17,6 +17,7 @@ from scipy import stats
 from cartsie import _logit
 from cartsie._checks import complete_cases, describe_rows, numeric, require_columns
 from cartsie._design import Design, build_design
+from cartsie._missing import warn_dropped
 from cartsie.errors import ConvergenceWarning, InputError, SeparationWarning
 
 __all__ = ["Logistic", "logistic"]
@@ -215,8 +216,9 @@ def logistic(
     ``ci="profile"`` gives the profile penalised-likelihood limits (logistf's default, ``pl = TRUE``).
     Our own Newton-Raphson with step halving, converged to 1e-11.
 
-    Rows with a missing outcome or covariate are dropped (``n_missing``). Linearly dependent terms
-    raise ``InputError`` (R reports NA for them).
+    Rows with a missing outcome or covariate are dropped (``n_missing``), with a
+    ``MissingValuesWarning`` naming the model, the count and the columns (R's "observations deleted
+    due to missingness"). Linearly dependent terms raise ``InputError`` (R reports NA for them).
 
     Examples
     --------
@@ -244,6 +246,7 @@ def logistic(
         raise InputError(
             f"{func}(): no row has the outcome and all covariates ({len(df)} rows, all incomplete)."
         )
+    warn_dropped(func, df, [outcome, *covariates], n_missing, stacklevel=2)
     y = _outcome(data, outcome, func)
     design, x = _design_matrix(data, covariates, reference, func)
     terms = [INTERCEPT, *design.terms]

@@ -46,3 +46,8 @@ class SeparationWarning(UserWarning):
 class MonotoneLikelihoodWarning(SeparationWarning):
     """A Cox or Fine-Gray (pseudo-)likelihood has no finite maximum (monotone likelihood): some
     coefficients are infinite, e.g. a group without events."""
+
+
+class MissingValuesWarning(UserWarning):
+    """A model left out rows with a missing value in a column it uses; the message names the model,
+    the number of rows and the columns (R's "observations deleted due to missingness")."""

@@ -38,8 +38,9 @@ NOT_DONE = frozenset({999.0, 9999.0, 99999.0, 999999.0, -9.0, -99.0, -999.0, -99
 #: Values above these (canonical units) are rare enough that 999 there is a code, not a count;
 #: below them (ferritin 999 ng/mL is ordinary) 999 is read as measured, with a warning.
 TYPICAL_MAX = {"anc": 30.0, "plt": 800.0, "hb": 20.0, "crp": 50.0, "ferritin": 50000.0, "age": 100.0}
-#: For day counts a follow-up of 999 days is ordinary; only the long codes are suspect there.
-NOT_DONE_DAYS = frozenset({9999.0, 99999.0, 999999.0, -9999.0})
+#: For day counts a follow-up of 999 days is ordinary; the long codes and the negative ones are suspect
+#: there (a draw on day -9 is possible, so it is only doubted).
+NOT_DONE_DAYS = frozenset({9999.0, 99999.0, 999999.0, -9.0, -99.0, -999.0, -9999.0})
 EARLIEST_DATE = pd.Timestamp("1950-01-01")
 
 _PLAIN = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
