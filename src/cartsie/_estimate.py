@@ -30,8 +30,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from cartsie._missing import MissingValuesWarning
-from cartsie.errors import CartsieError, SeparationWarning
+from cartsie.errors import CartsieError, MissingValuesWarning, SeparationWarning
 
 #: columns of the estimates table (``estimable``: False when the cohort cannot give the estimate,
 #: ``reason`` then says why; empty otherwise)
