@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_cohort import make_tables
 
 CHILD = """
-import resource, sys, time, warnings
+import sys, time, warnings
 import pandas as pd
 from cartsie import cohort
 t0 = time.perf_counter()
@@ -34,7 +34,9 @@ if sys.argv[1] == "cartsie":
 else:
     pd.read_csv(sys.argv[2]), pd.read_csv(sys.argv[3])
 seconds = time.perf_counter() - t0
-print(seconds, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM, not ru_maxrss: the latter keeps the parent's peak across fork and exec.
+hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(seconds, int(hwm.split()[1]) / 1024)
 """
 
 
