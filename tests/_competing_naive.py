@@ -1,6 +1,6 @@
 """A slow, literal Fine-Gray reference for the tests: the formulas of Fine & Gray (1999) with crr's
 conventions, evaluated with explicit weight matrices (O(n^2) memory and time), independently of the
-running sums in ``cartsie._finegray``.
+running sums in ``cartsie.competing._finegray``.
 """
 
 from __future__ import annotations

@@ -12,8 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cartsie import _finegray
-from cartsie.competing import fine_gray
+from cartsie.competing import _finegray, fine_gray
 from cartsie.errors import (
     ConvergenceWarning,
     InputError,

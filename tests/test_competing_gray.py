@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cartsie import _gray
-from cartsie.competing import gray_test
+from cartsie.competing import _gray, gray_test
 from cartsie.errors import InputError
 from tests._competing_ref import fixture, frame, none_if_empty
 from tests.reference.tolerances import assert_estimates, assert_p, r_array

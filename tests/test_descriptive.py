@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartsie import _fisher
-from cartsie.descriptive import chisq_test, fisher_exact, format_p, kruskal_wallis, table_one
+from cartsie.descriptive import _fisher, chisq_test, fisher_exact, kruskal_wallis, table_one
 from cartsie.errors import InputError
+from cartsie.format import format_p
 from tests.reference.tolerances import (
     FISHER_UNIROOT_ATOL,
     MC_SIGMAS,

@@ -19,7 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cartsie.descriptive import fisher_exact, format_p
+from cartsie.descriptive import fisher_exact
+from cartsie.format import format_p
 from tests.reference.tolerances import assert_p, load
 
 ITEMS = load("descriptive")["paper_table1"]

@@ -7,12 +7,13 @@ import pytest
 
 MODULES = [
     "cartsie.units",
+    "cartsie.format",
     "cartsie.scores",
-    "cartsie.toxicity",
-    "cartsie.survival",
-    "cartsie.competing",
-    "cartsie.descriptive",
-    "cartsie.binary",
+    "cartsie.toxicity.core",
+    "cartsie.survival.core",
+    "cartsie.competing.core",
+    "cartsie.descriptive.core",
+    "cartsie.binary.core",
     "cartsie.discrimination",
     "cartsie.adjust",
     "cartsie.synthetic",

@@ -267,7 +267,7 @@ def test_anc_per_microlitre_warns():
 def test_grades_do_not_depend_on_the_block_size_or_the_row_order(monkeypatch):
     """The early grid is built in blocks of patients and sorted exports skip the sort: neither may
     change a grade."""
-    from cartsie import toxicity
+    from cartsie.toxicity import core as toxicity
 
     rng = np.random.default_rng(11)
     n = 40

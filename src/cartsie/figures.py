@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from cartsie.descriptive import format_p
+from cartsie.format import format_p
 
 #: colour-blind-safe palette (Okabe-Ito), in group order
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")

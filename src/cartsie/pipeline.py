@@ -24,8 +24,8 @@ from cartsie import __version__, _estimate, figures, paper
 from cartsie import _paper_common as C
 from cartsie._estimate import NotEstimable
 from cartsie.competing import cumulative_incidence
-from cartsie.descriptive import format_p
 from cartsie.errors import CartsieError
+from cartsie.format import format_p
 from cartsie.survival import kaplan_meier
 
 GROUP_LABELS = {

@@ -14,7 +14,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from cartsie.descriptive import format_p
+from cartsie.format import format_p
 
 _RANGE = re.compile(r"^\s*([-\d.]+)\s*\(\s*([-\d.]+)\s*[-–]\s*([-\d.]+)\s*\)\s*$")
 _COUNT_PCT = re.compile(r"^\s*([\d.]+)\s*\(\s*([\d.]+)\s*%\s*\)\s*$")

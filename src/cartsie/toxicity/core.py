@@ -48,10 +48,22 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from cartsie import _series as S
 from cartsie._checks import require_columns
 from cartsie.errors import InputError
+from cartsie.toxicity import _series as S
 from cartsie.units import warn_magnitude
+
+__all__ = [
+    "EARLY_END",
+    "LATE_THRESHOLDS",
+    "SEVERE_HB",
+    "SEVERE_PLT",
+    "SURVEY_2023",
+    "CytopeniaScheme",
+    "grade_cytopenia",
+    "grade_icaht",
+    "recovery_phenotype",
+]
 
 EARLY_END = 30
 LATE_THRESHOLDS = (1.5, 1.0, 0.5, 0.1)  # late ICAHT grades 1-4, ANC at or below (10^9/L)

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cartsie._aalen_johansen import Incidence, confint
 from cartsie._design import Design
 from cartsie._results import TestResult
+from cartsie.competing._aalen_johansen import Incidence, confint
 from cartsie.errors import InputError
 
 #: label of the single curve when no ``group`` is given

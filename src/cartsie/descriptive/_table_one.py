@@ -12,6 +12,7 @@ import pandas as pd
 
 from cartsie._checks import describe_rows, numeric, require_columns
 from cartsie.errors import InputError
+from cartsie.format import format_count, format_median_iqr, format_p
 
 TESTS = {"categorical": ("fisher", "chisq", "none"), "continuous": ("kruskal", "none")}
 DEFAULT_TEST = {"categorical": "fisher", "continuous": "kruskal"}
@@ -95,8 +96,6 @@ class TableOne:
 
 
 def _default_p_format():
-    from cartsie.descriptive import format_p
-
     return format_p
 
 
@@ -138,21 +137,6 @@ def _quartiles(x: np.ndarray) -> tuple[float, float, float]:
         return math.nan, math.nan, math.nan
     q = np.percentile(x, [25, 50, 75], method="linear")  # R's quantile(type = 7)
     return float(q[0]), float(q[1]), float(q[2])
-
-
-def _fmt_num(x: float, d: int) -> str:
-    return "-" if not np.isfinite(x) else f"{x:.{d}f}"
-
-
-def _median_cell(q1: float, med: float, q3: float, d: int) -> str:
-    if not np.isfinite(med):
-        return "-"
-    sep = " to " if min(q1, q3) < 0 else "-"
-    return f"{_fmt_num(med, d)} ({_fmt_num(q1, d)}{sep}{_fmt_num(q3, d)})"
-
-
-def _count_cell(k: int, denominator: int) -> str:
-    return f"{k} (-)" if denominator == 0 else f"{k} ({100 * k / denominator:.0f}%)"
 
 
 def _digits_for(x: np.ndarray, name: str, digits) -> int:
@@ -209,7 +193,7 @@ class _Builder:
         for col, mask in self._masks():
             v = x[mask & ~isna]
             q1, med, q3 = _quartiles(v)
-            row[col] = _median_cell(q1, med, q3, d)
+            row[col] = format_median_iqr(q1, med, q3, d)
             self.stats.append(
                 {
                     "variable": var,
@@ -246,7 +230,7 @@ class _Builder:
             for col, mask in self._masks():
                 k = int(((codes == j) & mask).sum())
                 denom = int(((codes >= 0) & mask).sum())
-                row[col] = _count_cell(k, denom)
+                row[col] = format_count(k, denom)
                 self.stats.append(
                     {
                         "variable": var,

@@ -46,15 +46,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cartsie import _finegray
-from cartsie._aalen_johansen import CONF_TYPES, incidence
-from cartsie._competing_prep import CRData, competing_data
-from cartsie._competing_results import ALL, CumulativeIncidence, FineGray
 from cartsie._design import build_design
-from cartsie._gray import statistic, stratum_score
 from cartsie._missing import warn_dropped
 from cartsie._results import TestResult
 from cartsie._survprep import group_codes, z_value
+from cartsie.competing import _finegray
+from cartsie.competing._aalen_johansen import CONF_TYPES, incidence
+from cartsie.competing._gray import statistic, stratum_score
+from cartsie.competing._prep import CRData, competing_data
+from cartsie.competing._results import ALL, CumulativeIncidence, FineGray
 from cartsie.errors import ConvergenceWarning, InputError, MonotoneLikelihoodWarning
 
 __all__ = [

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import numpy as np
 from scipy import stats
 
-from cartsie._cox import CoxData, zph_pieces
 from cartsie.errors import InputError
+from cartsie.survival._cox import CoxData, zph_pieces
 
 TRANSFORMS = ("km", "rank", "identity", "log")
 

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cartsie import _cox, _zph
 from cartsie._design import Design, build_design
 from cartsie._missing import warn_dropped
 from cartsie._survprep import group_codes, survival_data, z_value
 from cartsie.errors import ConvergenceWarning, InputError, MonotoneLikelihoodWarning
+from cartsie.survival import _cox, _zph
 
 TIES = ("efron", "breslow")
 

@@ -14,10 +14,10 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
-from cartsie import _logit
 from cartsie._checks import complete_cases, describe_rows, numeric, require_columns
 from cartsie._design import Design, build_design
 from cartsie._missing import warn_dropped
+from cartsie.binary import _logit
 from cartsie.errors import ConvergenceWarning, InputError, SeparationWarning
 
 __all__ = ["Logistic", "logistic"]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cartsie._aalen_johansen import blocks
+from cartsie.competing._aalen_johansen import blocks
 
 #: times processed at once in the variance, so that the (times, G, G) arrays stay ~16 MB each
 CHUNK_ELEMENTS = 2_000_000

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cartsie._km import Curve, at_times, print_median, quantile, restricted_mean
 from cartsie.errors import InputError
+from cartsie.survival._km import Curve, at_times, print_median, quantile, restricted_mean
 
 #: label of the single curve when no ``group`` is given
 ALL = "all"

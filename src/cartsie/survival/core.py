@@ -32,12 +32,12 @@ import pandas as pd
 from scipy import stats
 
 from cartsie._checks import require_columns
-from cartsie._cox_result import Cox, CoxZph, fit_cox
-from cartsie._km import CONF_TYPES, km_curve, quantile
-from cartsie._km_result import ALL, KaplanMeier
-from cartsie._logrank import chisq, survdiff
 from cartsie._survprep import group_codes, survival_data, z_value
 from cartsie.errors import InputError
+from cartsie.survival._cox_result import Cox, CoxZph, fit_cox
+from cartsie.survival._km import CONF_TYPES, km_curve, quantile
+from cartsie.survival._km_result import ALL, KaplanMeier
+from cartsie.survival._logrank import chisq, survdiff
 
 __all__ = [
     "Cox",

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cartsie import _monotone
-from cartsie._aalen_johansen import blocks
+from cartsie.competing._aalen_johansen import blocks
 
 EPS = float(np.finfo(float).eps)
 

@@ -2,7 +2,7 @@
 
 Each test equals R's (``fisher.test``, ``kruskal.test``, ``chisq.test``); :func:`table_one` lays out
 the paper's Table 1 (median (IQR) / n (%), missing counted apart, p-values, a total column) and
-:func:`format_p` prints p-values the way the paper does.
+:func:`cartsie.format.format_p` prints p-values the way the paper does.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cartsie import _fisher
 from cartsie._checks import complete_cases, describe_rows, numeric, require_columns
 from cartsie._results import TestResult
-from cartsie._table_one import TableOne, build_table_one
+from cartsie.descriptive import _fisher
+from cartsie.descriptive._table_one import TableOne, build_table_one
 from cartsie.errors import InputError
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "TableOne",
     "chisq_test",
     "fisher_exact",
-    "format_p",
     "kruskal_wallis",
     "table_one",
 ]
@@ -178,7 +177,7 @@ def fisher_exact(
     ``odds_ratio(kind="conditional")`` gives the same values but takes seconds for n = 100,000). A
     table with an empty row or column has p = 1 and no odds ratio (NaN; R prints 0 and [0, Inf]).
 
-    Larger tables: our own enumeration (module ``cartsie._fisher``; scipy's r x c Fisher is not
+    Larger tables: our own enumeration (module ``cartsie.descriptive._fisher``; scipy's r x c Fisher is not
     R's), exact to rounding. The Monte Carlo p-value is R's ``simulate.p.value = TRUE``:
     ``(1 + #{random tables no more probable}) / (B + 1)``; it is not the same number as R's (other
     random numbers) but is reproducible from ``seed``.
@@ -311,46 +310,6 @@ def kruskal_wallis(df: pd.DataFrame, value: str, group: str) -> GroupTest:
     return GroupTest(float(res.statistic), dof, float(res.pvalue), method, len(x), n_missing)
 
 
-def format_p(p: float, digits: int = 2, threshold: float = 0.001, leading_zero: bool = False) -> str:
-    """A p-value as printed in the paper: ``.67``, ``.002``, ``<.001``.
-
-    Parameters
-    ----------
-    p : float
-    digits : int
-        Decimals for p >= 10^-digits (default 2: ``.67``); smaller p get one more (``.002``).
-    threshold : float
-        Below it, ``"<" + threshold`` (``<.001``).
-    leading_zero : bool
-        Keep the zero before the decimal point (``0.67``); the paper drops it.
-
-    Returns
-    -------
-    str
-        Empty for a missing p.
-
-    Examples
-    --------
-    >>> from cartsie.descriptive import format_p
-    >>> [format_p(p) for p in (0.6429, 0.0028, 0.0296, 0.00016, 0.9991)]
-    ['.64', '.003', '.03', '<.001', '>.99']
-    """
-    if p is None or not np.isfinite(p):
-        return ""
-
-    def text(x: float, d: int) -> str:
-        s = f"{x:.{d}f}"
-        return s if leading_zero else s.removeprefix("0")
-
-    if p < threshold:
-        return "<" + text(threshold, max(digits, -math.floor(math.log10(threshold))))
-    if round(p, digits) >= 1:
-        return ">" + text(1 - 10.0**-digits, digits)
-    if p < 10.0**-digits and round(p, digits + 1) < 10.0**-digits:
-        return text(p, digits + 1)
-    return text(p, digits)
-
-
 def table_one(
     df: pd.DataFrame,
     group: str,
@@ -416,7 +375,7 @@ def table_one(
     Python's round-half-even formatting, as R's ``sprintf``), tested on the levels x groups table of
     the non-missing values by :func:`fisher_exact` (R's ``fisher.test``) or :func:`chisq_test`.
     The test is reported per variable in the ``test`` column. p-values are printed with
-    :func:`format_p` by the renderers.
+    :func:`cartsie.format.format_p` by the renderers.
 
     Examples
     --------
