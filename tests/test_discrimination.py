@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 
 from cartsie.discrimination import METRICS, auc, delong_test, diagnostic_metrics
-from cartsie.errors import InputError
+from cartsie.errors import DirectionWarning, InputError
 from tests.reference.tolerances import assert_estimates, assert_p, load, r_array
 
 REF = load("discrimination")
 DATA = REF["data"]
+#: epiR's names of the rows of diagnostic_metrics().summary, in the same order
+EPI_NAMES = ("se", "sp", "pv.pos", "pv.neg", "lr.pos", "lr.neg", "tp", "diag.ac", "youden", "diag.or")
 
 
 def vectors(case: dict) -> tuple[list[int], list[int]]:
@@ -29,8 +31,9 @@ def test_diagnostic_metrics_as_epi_tests(case, key, level):
     y, test = vectors(case)
     res = diagnostic_metrics(y, test, conf_level=level)
     ref = case[key]
-    assert ref["statistic"] == ["se", "sp", "pv.pos", "pv.neg", "lr.pos", "lr.neg"]
+    assert ref["statistic"] == list(EPI_NAMES)
     assert list(res.summary.index) == list(METRICS)
+    assert [EPI_NAMES[METRICS.index(m)] for m in METRICS] == ref["statistic"]
     assert_estimates(res.summary["estimate"], ref["est"], what="estimate")
     assert_estimates(res.summary["ci_lower"], ref["lower"], what="lower")
     assert_estimates(res.summary["ci_upper"], ref["upper"], what="upper")
@@ -167,3 +170,102 @@ def test_summaries():
     assert a.summary.loc[0, ["auc", "ci_lower", "ci_upper"]].tolist() == [a.auc, a.ci_lower, a.ci_upper]
     t = delong_test(r_array(d["y"]), r_array(d["a"]), r_array(d["b"]))
     assert t.summary.loc[0, "p_value"] == t.p_value and t.difference == t.auc_a - t.auc_b
+
+
+# --------------------------------------------------------------------------------------------
+# prevalence, accuracy, Youden's index and the diagnostic odds ratio (epiR's definitions)
+# --------------------------------------------------------------------------------------------
+
+
+def test_new_rows_by_hand():
+    y, test = vectors(next(c for c in REF["epi_tests"] if c["name"] == "moderate"))  # 45, 20, 15, 80
+    s = diagnostic_metrics(y, test).summary
+    assert s.loc["prevalence", "estimate"] == pytest.approx(60 / 160, rel=1e-14)
+    assert s.loc["accuracy", "estimate"] == pytest.approx(125 / 160, rel=1e-14)
+    assert s.loc["youden", "estimate"] == pytest.approx(45 / 60 + 80 / 100 - 1, rel=1e-14)
+    assert s.loc["dor", "estimate"] == pytest.approx(45 * 80 / (20 * 15), rel=1e-14)
+    half = 1.959963984540054 * math.sqrt(1 / 45 + 1 / 20 + 1 / 15 + 1 / 80)
+    assert math.log(s.loc["dor", "ci_upper"]) == pytest.approx(math.log(12) + half, rel=1e-12)
+    se_lo, se_hi = s.loc["sensitivity", ["ci_lower", "ci_upper"]]
+    sp_lo, sp_hi = s.loc["specificity", ["ci_lower", "ci_upper"]]
+    assert s.loc["youden", "ci_lower"] == pytest.approx(se_lo + sp_lo - 1, rel=1e-14)
+    assert s.loc["youden", "ci_upper"] == pytest.approx(se_hi + sp_hi - 1, rel=1e-14)
+    # the diagnostic odds ratio is LR+ / LR-
+    assert s.loc["dor", "estimate"] == pytest.approx(
+        s.loc["lr_pos", "estimate"] / s.loc["lr_neg", "estimate"], rel=1e-12
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# direction: "<", ">" and "auto" as pROC
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", REF["auc_directions"], ids=lambda c: c["name"])
+@pytest.mark.parametrize(
+    ("key", "which", "direction", "level"),
+    [
+        ("a_greater", "a", ">", 0.95),
+        ("b_greater", "b", ">", 0.95),
+        ("a_auto", "a", "auto", 0.95),
+        ("b_auto", "b", "auto", 0.95),
+        ("a_auto90", "a", "auto", 0.90),
+    ],
+)
+def test_auc_direction_as_proc(case, key, which, direction, level):
+    d = DATA[case["name"]]
+    ref = case[key]
+    res = auc(r_array(d["y"]), r_array(d[which]), conf_level=level, direction=direction)
+    assert res.direction == ref["direction"]
+    assert_estimates([res.auc, res.ci_lower, res.ci_upper], [ref["auc"], ref["lower"], ref["upper"]])
+    assert_estimates(res.variance, ref["var"], what="DeLong variance")
+    assert res.summary.loc[0, "direction"] == ref["direction"]
+
+
+def test_auto_chooses_by_medians():
+    """'auto' is '>' exactly when the controls' median exceeds the cases'; a tie of medians is '<'."""
+    d = DATA["below"]
+    y, s = r_array(d["y"]), r_array(d["a"])
+    assert np.median(s[y == 0]) > np.median(s[y == 1])
+    res = auc(y, s, direction="auto")
+    assert res.direction == ">" and res.auc == pytest.approx(1 - auc(y, s).auc, rel=1e-12)
+    assert auc(y, -s, direction="auto").direction == "<"
+    tied = auc([0, 0, 1, 1], [1.0, 2.0, 0.5, 2.5], direction="auto")  # medians 1.5 and 1.5
+    assert tied.direction == "<" and tied.auc == 0.5
+
+
+def test_greater_is_the_score_negated():
+    d = DATA["tied"]
+    y, s = r_array(d["y"]), r_array(d["a"])
+    g, neg = auc(y, s, direction=">"), auc(y, -s)
+    assert (g.auc, g.ci_lower, g.ci_upper, g.variance) == (neg.auc, neg.ci_lower, neg.ci_upper, neg.variance)
+    assert g.direction == ">" and neg.direction == "<"
+
+
+@pytest.mark.parametrize("case", REF["delong_directions"], ids=lambda c: c["name"])
+@pytest.mark.parametrize("direction", [">", "auto"])
+def test_paired_delong_direction_as_roc_test(case, direction):
+    d = DATA[case["name"]]
+    ref = case["greater" if direction == ">" else "auto"]
+    args = (r_array(d["y"]), r_array(d["a"]), r_array(d["b"]))
+    if ref["warned_direction"]:
+        with pytest.warns(DirectionWarning, match="different directions"):
+            res = delong_test(*args, direction=direction)
+    else:
+        res = delong_test(*args, direction=direction)
+    assert (res.direction_a, res.direction_b) == (ref["direction_a"], ref["direction_b"])
+    assert_estimates([res.auc_a, res.auc_b], [ref["auc_a"], ref["auc_b"]])
+    assert_estimates(res.z, ref["z"], what="z")
+    assert_p(res.p_value, ref["p"], what="p")
+    assert_estimates([res.ci_lower, res.ci_upper], [ref["lower"], ref["upper"]])
+
+
+def test_delong_direction_pair_and_bad_direction():
+    d = DATA["below"]
+    y, a, b = r_array(d["y"]), r_array(d["a"]), r_array(d["b"])
+    same = delong_test(y, a, b, direction=(">", ">"))
+    assert same.z == delong_test(y, a, b, direction=">").z
+    with pytest.raises(InputError, match="direction must be"):
+        auc(y, a, direction="<=")
+    with pytest.raises(InputError, match="direction must be"):
+        delong_test(y, a, b, direction=("<", "up"))

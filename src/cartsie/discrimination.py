@@ -1,21 +1,38 @@
-"""Discrimination of a score or a binary test: sensitivity, specificity, PPV, NPV and likelihood
-ratios with their CIs (as R's ``epiR::epi.tests``), AUC with DeLong's CI and the paired DeLong test
-(as R's ``pROC``). A higher score means the positive class (pROC's ``direction = "<"``)."""
+"""Discrimination of a score or a binary test: sensitivity, specificity, PPV, NPV, likelihood
+ratios, prevalence, accuracy, Youden's index and the diagnostic odds ratio with their CIs (as R's
+``epiR::epi.tests``), AUC with DeLong's CI and the paired DeLong test (as R's ``pROC``). By default a
+higher score means the positive class (pROC's ``direction = "<"``); ``direction=">"`` and ``"auto"``
+are pROC's other choices."""
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cartsie.errors import InputError
+from cartsie.errors import DirectionWarning, InputError
 
 __all__ = ["AUC", "DeLongTest", "DiagnosticMetrics", "auc", "delong_test", "diagnostic_metrics"]
 
-METRICS = ("sensitivity", "specificity", "ppv", "npv", "lr_pos", "lr_neg")
+METRICS = (
+    "sensitivity",
+    "specificity",
+    "ppv",
+    "npv",
+    "lr_pos",
+    "lr_neg",
+    "prevalence",
+    "accuracy",
+    "youden",
+    "dor",
+)
+#: pROC's ``direction``: "<" controls < cases (a higher score means a case), ">" the reverse,
+#: "auto" the one of the two given by the medians of controls and cases
+DIRECTIONS = ("<", ">", "auto")
 
 
 def _z(conf_level: float, func: str) -> float:
@@ -82,8 +99,9 @@ def _check_binary(v: np.ndarray, name: str, func: str, index) -> None:
 class DiagnosticMetrics:
     """Accuracy of a binary test; see :func:`diagnostic_metrics`.
 
-    ``summary`` is indexed by sensitivity, specificity, ppv, npv, lr_pos, lr_neg with columns
-    estimate, ci_lower, ci_upper; ``tp``, ``fp``, ``fn``, ``tn`` are the counts.
+    ``summary`` is indexed by sensitivity, specificity, ppv, npv, lr_pos, lr_neg, prevalence,
+    accuracy, youden, dor with columns estimate, ci_lower, ci_upper; ``tp``, ``fp``, ``fn``, ``tn``
+    are the counts.
     """
 
     summary: pd.DataFrame
@@ -94,7 +112,10 @@ class DiagnosticMetrics:
     n: int
     n_missing: int
     conf_level: float
-    method: str = "Clopper-Pearson exact CIs; likelihood-ratio CIs on the log scale (Simel 1991), as epiR"
+    method: str = (
+        "Clopper-Pearson exact CIs; likelihood-ratio and diagnostic odds ratio CIs on the log scale; "
+        "Youden's index from the exact limits of sensitivity and specificity, as epiR"
+    )
 
     @property
     def counts(self) -> pd.DataFrame:
@@ -132,8 +153,29 @@ def _likelihood_ratios(tp, fp, fn, tn, z):
     return rows
 
 
+def _youden(se: tuple, sp: tuple) -> tuple[float, float, float]:
+    """epiR's Youden index ``se + sp - 1``; limits from the exact limits of se and sp (lower with
+    lower, upper with upper), the smaller first."""
+    one = se[1] + sp[1] - 1
+    two = se[2] + sp[2] - 1
+    if math.isnan(one) or math.isnan(two):  # R's min() / max() propagate NaN
+        return se[0] + sp[0] - 1, math.nan, math.nan
+    return se[0] + sp[0] - 1, min(one, two), max(one, two)
+
+
+def _diagnostic_odds_ratio(tp, fp, fn, tn, z) -> tuple[float, float, float]:
+    """epiR's ``(a d) / (b c)`` with CI ``exp(log DOR -/+ z sqrt(1/a + 1/b + 1/c + 1/d))`` (Woolf),
+    with R's arithmetic of 0, Inf and NaN."""
+    a, b, c, d = (np.float64(v) for v in (tp, fp, fn, tn))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dor = (a * d) / (b * c)
+        spread = z * np.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
+        return float(dor), float(np.exp(np.log(dor) - spread)), float(np.exp(np.log(dor) + spread))
+
+
 def diagnostic_metrics(y_true, y_pred, conf_level: float = 0.95) -> DiagnosticMetrics:
-    """Sensitivity, specificity, PPV, NPV and likelihood ratios of a binary test, with CIs.
+    """Sensitivity, specificity, PPV, NPV, likelihood ratios, prevalence, accuracy, Youden's index
+    and diagnostic odds ratio of a binary test, with CIs.
 
     Parameters
     ----------
@@ -146,8 +188,9 @@ def diagnostic_metrics(y_true, y_pred, conf_level: float = 0.95) -> DiagnosticMe
     Returns
     -------
     DiagnosticMetrics
-        ``.summary`` (sensitivity, specificity, ppv, npv, lr_pos, lr_neg x estimate, ci_lower,
-        ci_upper), ``.tp``, ``.fp``, ``.fn``, ``.tn``, ``.counts``, ``.n``, ``.n_missing``.
+        ``.summary`` (sensitivity, specificity, ppv, npv, lr_pos, lr_neg, prevalence, accuracy,
+        youden, dor x estimate, ci_lower, ci_upper), ``.tp``, ``.fp``, ``.fn``, ``.tn``,
+        ``.counts``, ``.n``, ``.n_missing``.
 
     Notes
     -----
@@ -156,8 +199,15 @@ def diagnostic_metrics(y_true, y_pred, conf_level: float = 0.95) -> DiagnosticMe
     Likelihood ratios LR+ = se / (1 - sp), LR- = (1 - se) / sp with CIs
     ``exp(log LR -/+ z sqrt((1 - se) / (n1 se) + sp / (n0 (1 - sp))))`` for LR+ and
     ``exp(log LR -/+ z sqrt(se / (n1 (1 - se)) + (1 - sp) / (n0 sp)))`` for LR- (Simel, Samsa &
-    Matchar 1991), computed as epiR does, so a zero cell gives R's 0, Inf or NaN. Pairs with a
-    missing value are dropped (``n_missing``).
+    Matchar 1991), computed as epiR does, so a zero cell gives R's 0, Inf or NaN.
+
+    The other rows are epiR's ``tp`` (true prevalence ``(tp + fn) / n``, exact CI), ``diag.ac``
+    (accuracy ``(tp + tn) / n``, exact CI), ``youden`` (``se + sp - 1``; its limits are
+    ``se_lower + sp_lower - 1`` and ``se_upper + sp_upper - 1``, the exact limits of sensitivity and
+    specificity added, which is epiR's choice, not an exact interval of the index) and ``diag.or``
+    (``(tp tn) / (fp fn)`` with Woolf's CI ``exp(log DOR -/+ z sqrt(1/tp + 1/fp + 1/fn + 1/tn))``;
+    a zero cell gives R's 0, Inf or NaN, without a continuity correction). Pairs with a missing
+    value are dropped (``n_missing``).
 
     Examples
     --------
@@ -165,8 +215,8 @@ def diagnostic_metrics(y_true, y_pred, conf_level: float = 0.95) -> DiagnosticMe
     >>> y = [1] * 19 + [0] * 200 + [1] * 3 + [0] * 128
     >>> test = [1] * 219 + [0] * 131
     >>> m = diagnostic_metrics(y, test)
-    >>> m.summary.loc[["sensitivity", "lr_pos"], "estimate"].round(4).tolist()
-    [0.8636, 1.4164]
+    >>> m.summary.loc[["sensitivity", "lr_pos", "youden", "dor"], "estimate"].round(4).tolist()
+    [0.8636, 1.4164, 0.2539, 4.0533]
     """
     func = "diagnostic_metrics"
     z = _z(conf_level, func)
@@ -178,12 +228,18 @@ def diagnostic_metrics(y_true, y_pred, conf_level: float = 0.95) -> DiagnosticMe
     fp = int(np.sum((y == 0) & (t == 1)))
     fn = int(np.sum((y == 1) & (t == 0)))
     tn = int(np.sum((y == 0) & (t == 0)))
+    sensitivity = _clopper_pearson(tp, tp + fn, conf_level)
+    specificity = _clopper_pearson(tn, tn + fp, conf_level)
     rows = [
-        _clopper_pearson(tp, tp + fn, conf_level),
-        _clopper_pearson(tn, tn + fp, conf_level),
+        sensitivity,
+        specificity,
         _clopper_pearson(tp, tp + fp, conf_level),
         _clopper_pearson(tn, tn + fn, conf_level),
         *_likelihood_ratios(tp, fp, fn, tn, z),
+        _clopper_pearson(tp + fn, len(y), conf_level),
+        _clopper_pearson(tp + tn, len(y), conf_level),
+        _youden(sensitivity, specificity),
+        _diagnostic_odds_ratio(tp, fp, fn, tn, z),
     ]
     summary = pd.DataFrame(
         rows, index=pd.Index(METRICS, name="metric"), columns=["estimate", "ci_lower", "ci_upper"]
@@ -210,10 +266,12 @@ class AUC:
     n_missing: int
     conf_level: float
     method: str = "DeLong"
+    #: the direction used, "<" (a higher score means a case) or ">" (a lower score does)
+    direction: str = "<"
 
     @property
     def summary(self) -> pd.DataFrame:
-        """One row: auc, se, ci_lower, ci_upper, n_cases, n_controls."""
+        """One row: auc, se, ci_lower, ci_upper, n_cases, n_controls, direction."""
         return pd.DataFrame(
             {
                 "auc": [self.auc],
@@ -222,6 +280,7 @@ class AUC:
                 "ci_upper": [self.ci_upper],
                 "n_cases": [self.n_cases],
                 "n_controls": [self.n_controls],
+                "direction": [self.direction],
             }
         )
 
@@ -243,6 +302,9 @@ class DeLongTest:
     n_missing: int
     conf_level: float
     method: str = "DeLong's test for two correlated ROC curves"
+    #: the directions used for score_a and score_b ("<" or ">", see :func:`auc`)
+    direction_a: str = "<"
+    direction_b: str = "<"
 
     @property
     def statistic(self) -> float:
@@ -296,11 +358,26 @@ def _split(func: str, y: np.ndarray, index) -> tuple[int, int]:
     return m, n
 
 
-def auc(y_true, score, conf_level: float = 0.95) -> AUC:
+def _check_direction(direction, func: str) -> None:
+    if not isinstance(direction, str) or direction not in DIRECTIONS:
+        raise InputError(
+            f"{func}(): direction must be '<' (a higher score means a case; the default), '>' (a "
+            f"lower score does) or 'auto' (pROC's choice from the medians); got {direction!r}."
+        )
+
+
+def _resolve_direction(direction: str, y: np.ndarray, s: np.ndarray) -> str:
+    """pROC's ``direction = "auto"``: "<" when median(controls) <= median(cases), else ">"."""
+    if direction != "auto":
+        return direction
+    return "<" if np.median(s[y == 0]) <= np.median(s[y == 1]) else ">"
+
+
+def auc(y_true, score, conf_level: float = 0.95, direction: str = "<") -> AUC:
     """Area under the ROC curve of ``score`` for ``y_true``, with DeLong's confidence interval.
 
-    A higher score means the positive class (``y_true = 1``): AUC = P(score of a case > score of a
-    control) + 1/2 P(tie). It is not flipped when below 0.5.
+    With ``direction="<"`` (the default) a higher score means the positive class (``y_true = 1``):
+    AUC = P(score of a case > score of a control) + 1/2 P(tie). It is not flipped when below 0.5.
 
     Parameters
     ----------
@@ -309,17 +386,24 @@ def auc(y_true, score, conf_level: float = 0.95) -> AUC:
     score : array-like or Series
         Numeric score or predicted probability.
     conf_level : float
+    direction : {"<", ">", "auto"}
+        pROC's ``direction``: ``"<"`` controls < cases (a higher score means a case), ``">"``
+        controls > cases (a lower score means a case: AUC = P(case < control) + 1/2 P(tie)), or
+        ``"auto"``: ``"<"`` when the median score of the controls is at most that of the cases,
+        else ``">"``, as pROC (so the AUC is then at least about 0.5 -- an optimistic choice made on
+        the data themselves). The one used is ``.direction``.
 
     Returns
     -------
     AUC
         ``.auc``, ``.ci_lower``, ``.ci_upper``, ``.se`` and ``.variance`` (DeLong), ``.n_cases``,
-        ``.n_controls``, ``.n_missing``.
+        ``.n_controls``, ``.n_missing``, ``.direction``.
 
     Notes
     -----
-    R: ``pROC::ci.auc(roc(y_true, score, levels = c(0, 1), direction = "<"), method = "delong")``
-    and ``var(roc, method = "delong")``. DeLong, DeLong & Clarke-Pearson (1988) variance
+    R: ``pROC::ci.auc(roc(y_true, score, levels = c(0, 1), direction = direction), method =
+    "delong")`` and ``var(roc, method = "delong")``; ``direction = ">"`` is the same computation on
+    ``-score``. DeLong, DeLong & Clarke-Pearson (1988) variance
     ``var(V10) / m + var(V01) / n`` from the placement values, computed from mid-ranks in
     O(n log n) (Sun & Xu 2014; ties count 1/2, as pROC); CI ``auc -/+ z sqrt(var)`` cut to [0, 1],
     as pROC. With a single case or control the CI is NaN (pROC: NA). Pairs with a missing value are
@@ -334,23 +418,32 @@ def auc(y_true, score, conf_level: float = 0.95) -> AUC:
     """
     func = "auc"
     z = _z(conf_level, func)
+    _check_direction(direction, func)
     v, n_missing, index = _vectors(func, y_true=y_true, score=score)
     y, s = v["y_true"], v["score"]
     m, n = _split(func, y, index)
-    v10, v01 = _placements(y, s)
+    used = _resolve_direction(direction, y, s)
+    v10, v01 = _placements(y, s if used == "<" else -s)
     theta = float(v10.mean())
+    level = float(conf_level)
     if m < 2 or n < 2:
-        return AUC(theta, math.nan, math.nan, math.nan, math.nan, m, n, n_missing, float(conf_level))
+        return AUC(theta, math.nan, math.nan, math.nan, math.nan, m, n, n_missing, level, direction=used)
     var = float(np.var(v10, ddof=1) / m + np.var(v01, ddof=1) / n)
     sd = math.sqrt(var)
     lower, upper = min(1.0, max(0.0, theta - z * sd)), min(1.0, max(0.0, theta + z * sd))
-    return AUC(theta, lower, upper, sd, var, m, n, n_missing, float(conf_level))
+    return AUC(theta, lower, upper, sd, var, m, n, n_missing, level, direction=used)
 
 
-def delong_test(y_true, score_a, score_b, conf_level: float = 0.95) -> DeLongTest:
+def delong_test(
+    y_true,
+    score_a,
+    score_b,
+    conf_level: float = 0.95,
+    direction: str | tuple[str, str] = "<",
+) -> DeLongTest:
     """Paired DeLong test comparing the AUCs of two scores measured on the same patients.
 
-    A higher score means the positive class for both scores (see :func:`auc`).
+    By default a higher score means the positive class for both scores (see :func:`auc`).
 
     Parameters
     ----------
@@ -359,16 +452,25 @@ def delong_test(y_true, score_a, score_b, conf_level: float = 0.95) -> DeLongTes
     score_a, score_b : array-like or Series
     conf_level : float
         Level of the CI of the difference ``auc_a - auc_b``.
+    direction : {"<", ">", "auto"} or pair of them
+        pROC's ``direction`` for each score (see :func:`auc`); one value applies to both, as
+        ``roc.test(response, predictor1, predictor2, direction = ...)``, which passes it to
+        ``roc()`` for each predictor -- so ``"auto"`` chooses it for each score on its own. A pair
+        gives the direction of ``score_a`` and of ``score_b``. When the two directions used differ
+        a :class:`~cartsie.errors.DirectionWarning` is given, as pROC warns ("DeLong's test should
+        not be applied to ROC curves with a different direction"), and the test is computed
+        anyway, as pROC's ``method = "delong"``.
 
     Returns
     -------
     DeLongTest
         ``.auc_a``, ``.auc_b``, ``.difference``, ``.z``, ``.p_value`` (two-sided), ``.ci_lower``,
-        ``.ci_upper`` (of the difference), ``.n``, ``.n_missing``.
+        ``.ci_upper`` (of the difference), ``.n``, ``.n_missing``, ``.direction_a``,
+        ``.direction_b``.
 
     Notes
     -----
-    R: ``pROC::roc.test(roc(y, a, levels = c(0, 1), direction = "<"), roc(y, b, ...), method =
+    R: ``pROC::roc.test(roc(y, a, levels = c(0, 1), direction = d), roc(y, b, ...), method =
     "delong", paired = TRUE)``. z = (auc_a - auc_b) / sqrt(L S L'), L = (1, -1), S the DeLong
     covariance of the two AUCs from their placement values (mid-ranks, O(n log n)); two-sided normal
     p; CI difference -/+ z sd. When both AUCs are equal with zero variance (e.g. both 1) z = 0 and
@@ -384,6 +486,9 @@ def delong_test(y_true, score_a, score_b, conf_level: float = 0.95) -> DeLongTes
     """
     func = "delong_test"
     z_crit = _z(conf_level, func)
+    dir_a, dir_b = (direction, direction) if isinstance(direction, str) else tuple(direction)
+    _check_direction(dir_a, func)
+    _check_direction(dir_b, func)
     v, n_missing, index = _vectors(func, y_true=y_true, score_a=score_a, score_b=score_b)
     y = v["y_true"]
     m, n = _split(func, y, index)
@@ -391,8 +496,18 @@ def delong_test(y_true, score_a, score_b, conf_level: float = 0.95) -> DeLongTes
         raise InputError(
             f"{func}(): DeLong's variance needs at least 2 cases and 2 controls (got {m} and {n})."
         )
-    xa, ya = _placements(y, v["score_a"])
-    xb, yb = _placements(y, v["score_b"])
+    used_a = _resolve_direction(dir_a, y, v["score_a"])
+    used_b = _resolve_direction(dir_b, y, v["score_b"])
+    if used_a != used_b:
+        warnings.warn(
+            f"{func}(): the ROC curves have different directions (score_a {used_a!r}, score_b "
+            f"{used_b!r}); DeLong's test should not be applied to ROC curves with a different "
+            "direction (pROC's warning). Give one direction for both.",
+            DirectionWarning,
+            stacklevel=2,
+        )
+    xa, ya = _placements(y, v["score_a"] if used_a == "<" else -v["score_a"])
+    xb, yb = _placements(y, v["score_b"] if used_b == "<" else -v["score_b"])
     auc_a, auc_b = float(xa.mean()), float(xb.mean())
     s10 = np.cov(np.vstack([xa, xb]), ddof=1)
     s01 = np.cov(np.vstack([ya, yb]), ddof=1)
@@ -403,5 +518,18 @@ def delong_test(y_true, score_a, score_b, conf_level: float = 0.95) -> DeLongTes
     z = d / sig if sig > 0 else (0.0 if d == 0 else math.copysign(math.inf, d))
     p = float(2 * stats.norm.sf(abs(z)))
     return DeLongTest(
-        auc_a, auc_b, d, z, p, d - z_crit * sig, d + z_crit * sig, len(y), m, n, n_missing, float(conf_level)
+        auc_a,
+        auc_b,
+        d,
+        z,
+        p,
+        d - z_crit * sig,
+        d + z_crit * sig,
+        len(y),
+        m,
+        n,
+        n_missing,
+        float(conf_level),
+        direction_a=used_a,
+        direction_b=used_b,
     )

@@ -51,3 +51,12 @@ class MonotoneLikelihoodWarning(SeparationWarning):
 class MissingValuesWarning(UserWarning):
     """A model left out rows with a missing value in a column it uses; the message names the model,
     the number of rows and the columns (R's "observations deleted due to missingness")."""
+
+
+class DirectionWarning(UserWarning):
+    """Two ROC curves compared with DeLong's test have different directions (pROC warns the same)."""
+
+
+class BeyondFollowupWarning(UserWarning):
+    """An estimate reaches past the last follow-up time of a group (e.g. a restricted mean up to a
+    ``tau`` later than the group's last observation), so it rests on a curve carried forward."""

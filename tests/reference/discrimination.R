@@ -1,7 +1,9 @@
 # Reference values for cartsie.discrimination: epiR::epi.tests (sensitivity, specificity, PPV,
-# NPV with exact Clopper-Pearson CIs, likelihood ratios with their CIs) on 2 x 2 tables including
+# NPV, true prevalence and diagnostic accuracy with exact Clopper-Pearson CIs, likelihood ratios and
+# the diagnostic odds ratio with their log-scale CIs, Youden's index) on 2 x 2 tables including
 # zero cells; pROC's AUC with DeLong CI (ci.auc, var) and the paired DeLong test (roc.test), with
-# controls = 0, cases = 1 and direction "<" (a higher score means the positive class).
+# controls = 0, cases = 1 and direction "<" (a higher score means the positive class), ">" and
+# "auto" (pROC picks "<" when median(controls) <= median(cases)).
 # Writes discrimination.json next to this script, with the input data.
 #
 #   cd tests/reference && Rscript discrimination.R
@@ -24,7 +26,7 @@ tables <- list(
   ones = c(tp = 1, fp = 1, fn = 1, tn = 1),
   rare = c(tp = 3, fp = 40, fn = 1, tn = 356)
 )
-stats_wanted <- c("se", "sp", "pv.pos", "pv.neg", "lr.pos", "lr.neg")
+stats_wanted <- c("se", "sp", "pv.pos", "pv.neg", "lr.pos", "lr.neg", "tp", "diag.ac", "youden", "diag.or")
 epi <- lapply(names(tables), function(nm) {
   v <- tables[[nm]]
   dat <- as.table(matrix(c(v["tp"], v["fp"], v["fn"], v["tn"]), nrow = 2, byrow = TRUE))
@@ -67,16 +69,24 @@ sets <- list(
                  b = c(0.3, 0.7, 0.2, 0.6, NA, 0.2, 0.5, 0.1, 0.4)),
   one_case = list(y = c(0, 0, 1, 0, 0), a = c(0.1, 0.5, 0.4, 0.2, 0.3), b = c(0.3, 0.1, 0.9, 0.2, 0.4))
 )
-one_auc <- function(y, s) {
-  r <- roc(y, s, levels = c(0, 1), direction = "<", quiet = TRUE)
-  ci <- suppressWarnings(ci.auc(r, method = "delong"))
+one_auc <- function(y, s, direction = "<", conf.level = 0.95) {
+  r <- roc(y, s, levels = c(0, 1), direction = direction, quiet = TRUE)
+  ci <- suppressWarnings(ci.auc(r, method = "delong", conf.level = conf.level))
   v <- if (length(r$cases) > 1 && length(r$controls) > 1) var(r, method = "delong") else NA
-  list(auc = as.numeric(r$auc), lower = ci[1], upper = ci[3], var = v,
+  list(auc = as.numeric(r$auc), lower = ci[1], upper = ci[3], var = v, direction = r$direction,
        n_cases = length(r$cases), n_controls = length(r$controls))
 }
 auc_cases <- lapply(names(sets), function(nm) {
   s <- sets[[nm]]
   list(name = nm, a = one_auc(s$y, s$a), b = one_auc(s$y, s$b))
+})
+# direction ">" and "auto" (and a 90% CI with "auto")
+auc_directions <- lapply(names(sets), function(nm) {
+  s <- sets[[nm]]
+  list(name = nm,
+       a_greater = one_auc(s$y, s$a, ">"), b_greater = one_auc(s$y, s$b, ">"),
+       a_auto = one_auc(s$y, s$a, "auto"), b_auto = one_auc(s$y, s$b, "auto"),
+       a_auto90 = one_auc(s$y, s$a, "auto", 0.90))
 })
 delong_cases <- lapply(setdiff(names(sets), "one_case"), function(nm) {
   s <- sets[[nm]]
@@ -86,6 +96,28 @@ delong_cases <- lapply(setdiff(names(sets), "one_case"), function(nm) {
   t <- suppressWarnings(roc.test(r1, r2, method = "delong", paired = TRUE))
   list(name = nm, z = unname(t$statistic), p = t$p.value, auc_a = unname(t$estimate[1]),
        auc_b = unname(t$estimate[2]), lower = t$conf.int[1], upper = t$conf.int[2], n = sum(ok))
+})
+
+# roc.test(response, predictor1, predictor2, direction = ...): the direction is passed to roc() for
+# each predictor, so "auto" chooses it per predictor; DeLong's test then warns when they differ.
+delong_one <- function(y, a, b, direction) {
+  ok <- complete.cases(y, a, b)
+  r1 <- roc(y[ok], a[ok], levels = c(0, 1), direction = direction, quiet = TRUE)
+  r2 <- roc(y[ok], b[ok], levels = c(0, 1), direction = direction, quiet = TRUE)
+  warned <- FALSE
+  t <- withCallingHandlers(
+    roc.test(r1, r2, method = "delong", paired = TRUE),
+    warning = function(w) {
+      if (grepl("different direction", conditionMessage(w))) warned <<- TRUE
+      invokeRestart("muffleWarning")
+    })
+  list(z = unname(t$statistic), p = t$p.value, auc_a = unname(t$estimate[1]),
+       auc_b = unname(t$estimate[2]), lower = t$conf.int[1], upper = t$conf.int[2], n = sum(ok),
+       direction_a = r1$direction, direction_b = r2$direction, warned_direction = warned)
+}
+delong_directions <- lapply(setdiff(names(sets), "one_case"), function(nm) {
+  s <- sets[[nm]]
+  list(name = nm, greater = delong_one(s$y, s$a, s$b, ">"), auto = delong_one(s$y, s$a, s$b, "auto"))
 })
 
 out <- list(
@@ -100,6 +132,8 @@ out <- list(
   epi_tests = epi,
   data = sets,
   auc = auc_cases,
-  delong = delong_cases
+  delong = delong_cases,
+  auc_directions = auc_directions,
+  delong_directions = delong_directions
 )
 write_json(out, "discrimination.json", digits = NA, auto_unbox = TRUE, pretty = TRUE, na = "string")
