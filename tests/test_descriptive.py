@@ -92,6 +92,49 @@ def test_fisher_without_conf_int():
     assert res.summary.loc[0, "p_value"] == res.p_value and math.isnan(res.statistic) and math.isnan(res.df)
 
 
+@pytest.mark.parametrize("case", REF["fisher_one_sided"], ids=lambda c: c["name"])
+@pytest.mark.parametrize("alternative", ["less", "greater"])
+def test_fisher_one_sided_as_r(case, alternative):
+    ref = case[alternative]
+    res = fisher_exact(case["table"], alternative=alternative)
+    assert res.alternative == alternative and alternative in res.method
+    assert_p(res.p_value, ref["p"], what="p")
+    if case["name"] == "zero_row":  # a zero margin: p = 1 and no odds ratio, as two-sided
+        assert res.p_value == 1 and math.isnan(res.odds_ratio)
+        return
+    assert_estimates(
+        [res.odds_ratio, res.ci_lower, res.ci_upper], [ref["estimate"], ref["lower"], ref["upper"]]
+    )
+    res90 = fisher_exact(case["table"], alternative, conf_level=0.90)
+    assert_estimates([res90.ci_lower, res90.ci_upper], [ref["lower90"], ref["upper90"]])
+    # one side is open, exactly as R: [0, upper] for "less", [lower, Inf] for "greater"
+    assert (res.ci_lower == 0) if alternative == "less" else (res.ci_upper == math.inf)
+    for ours, key in [(res.ci_lower, "r_lower"), (res.ci_upper, "r_upper"), (res90.ci_upper, "r_upper90")]:
+        assert abs(_t_scale(ours) - _t_scale(ref[key])) <= FISHER_UNIROOT_ATOL, key
+
+
+def test_fisher_one_sided_p_values_are_hypergeometric_tails():
+    """less = P(X <= x), greater = P(X >= x); they add to 1 + P(X = x)."""
+    from scipy import stats
+
+    t = [[10, 2], [3, 15]]
+    x, m, n, k = 10, 13, 17, 12
+    less = fisher_exact(t, alternative="less").p_value
+    greater = fisher_exact(t, alternative="greater").p_value
+    assert less == pytest.approx(stats.hypergeom.cdf(x, m + n, m, k), rel=1e-12)
+    assert greater == pytest.approx(stats.hypergeom.sf(x - 1, m + n, m, k), rel=1e-12)
+    assert less + greater == pytest.approx(1 + stats.hypergeom.pmf(x, m + n, m, k), rel=1e-12)
+    # R's spelling of two-sided
+    assert fisher_exact(t, alternative="two.sided").p_value == fisher_exact(t).p_value
+
+
+def test_fisher_one_sided_refused_for_larger_tables():
+    with pytest.raises(InputError, match=r"alternative='less' is for 2 x 2 tables; this table is 3 x 2"):
+        fisher_exact([[308, 71], [95, 15], [62, 9]], alternative="less")
+    with pytest.raises(InputError, match="alternative must be 'two-sided', 'less' or 'greater'"):
+        fisher_exact([[1, 2], [3, 4]], alternative="lower")
+
+
 @pytest.mark.parametrize("case", REF["fisher_rxc"], ids=lambda c: c["name"])
 def test_fisher_rxc_exact_p(case):
     res = fisher_exact(case["table"])

@@ -16,7 +16,7 @@ suppressPackageStartupMessages({
 # (.Machine$double.eps^0.25 on the scale t in (0, 1), OR = t or 1/t), i.e. only ~1e-4. The same
 # equations (R's dnhyper / mnhyper / pnhyper) are solved here on the log-odds scale with tol 1e-13 to
 # give the exact values.
-conditional_or <- function(tab, conf.level = 0.95) {
+conditional_or <- function(tab, conf.level = 0.95, alternative = "two.sided") {
   x <- tab[1, 1]
   m <- sum(tab[, 1])
   n <- sum(tab[, 2])
@@ -36,10 +36,11 @@ conditional_or <- function(tab, conf.level = 0.95) {
     if (upper) sum(d[support >= q]) else sum(d[support <= q])
   }
   root <- function(f, dir) uniroot(f, c(-2, 2), extendInt = dir, tol = 1e-13, maxiter = 10000)$root
-  alpha <- (1 - conf.level) / 2
+  # fisher.test: alpha = (1 - conf.level) / 2 for two.sided, 1 - conf.level on the one side asked
+  alpha <- if (alternative == "two.sided") (1 - conf.level) / 2 else 1 - conf.level
   est <- if (x == lo) 0 else if (x == hi) Inf else exp(root(function(u) mn(u) - x, "upX"))
-  lower <- if (x == lo) 0 else exp(root(function(u) pn(x, u, TRUE) - alpha, "upX"))
-  upper <- if (x == hi) Inf else exp(root(function(u) pn(x, u, FALSE) - alpha, "downX"))
+  lower <- if (x == lo || alternative == "less") 0 else exp(root(function(u) pn(x, u, TRUE) - alpha, "upX"))
+  upper <- if (x == hi || alternative == "greater") Inf else exp(root(function(u) pn(x, u, FALSE) - alpha, "downX"))
   list(estimate = est, lower = lower, upper = upper)
 }
 
@@ -69,6 +70,24 @@ fisher_2x2 <- lapply(names(tables_2x2), function(nm) {
     estimate = ex$estimate, lower = ex$lower, upper = ex$upper,
     lower90 = ex90$lower, upper90 = ex90$upper, r_lower90 = ft90$conf.int[1], r_upper90 = ft90$conf.int[2]
   )
+})
+
+# one-sided alternatives (2 x 2 only: fisher.test ignores `alternative` for larger tables)
+fisher_one_sided <- lapply(names(tables_2x2), function(nm) {
+  tab <- tables_2x2[[nm]]
+  has_or <- sum(tab[1, ]) > 0 && sum(tab[2, ]) > 0 && sum(tab[, 1]) > 0 && sum(tab[, 2]) > 0
+  sides <- lapply(c("less", "greater"), function(alt) {
+    ft <- fisher.test(tab, alternative = alt)
+    ft90 <- fisher.test(tab, alternative = alt, conf.level = 0.90)
+    ex <- if (has_or) conditional_or(tab, 0.95, alt) else list(estimate = NA, lower = NA, upper = NA)
+    ex90 <- if (has_or) conditional_or(tab, 0.90, alt) else list(estimate = NA, lower = NA, upper = NA)
+    list(alternative = alt, p = ft$p.value,
+         r_estimate = unname(ft$estimate), r_lower = ft$conf.int[1], r_upper = ft$conf.int[2],
+         r_lower90 = ft90$conf.int[1], r_upper90 = ft90$conf.int[2],
+         estimate = ex$estimate, lower = ex$lower, upper = ex$upper,
+         lower90 = ex90$lower, upper90 = ex90$upper)
+  })
+  list(name = nm, table = tab, less = sides[[1]], greater = sides[[2]])
 })
 
 # r x 2, 2 x c and r x c tables (rows as given)
@@ -279,6 +298,7 @@ out <- list(
     date = as.character(Sys.Date())
   ),
   fisher_2x2 = fisher_2x2,
+  fisher_one_sided = fisher_one_sided,
   fisher_rxc = fisher_rxc,
   fisher_random = fisher_random,
   chisq = chisq,

@@ -372,13 +372,17 @@ def _root(f, increasing: bool) -> float:
     return float(optimize.brentq(f, a, b, xtol=1e-13, rtol=4 * np.finfo(float).eps))
 
 
-def conditional_odds_ratio(table: np.ndarray, conf_level: float) -> tuple[float, float, float]:
+def conditional_odds_ratio(
+    table: np.ndarray, conf_level: float, alternative: str = "two-sided"
+) -> tuple[float, float, float]:
     """Conditional maximum-likelihood odds ratio of a 2 x 2 table and its exact CI (R's fisher.test).
 
     With ``x = table[0, 0]`` non-central hypergeometric given the margins, ``P_psi(x) ~
     dhyper(x) psi^x``: the estimate solves ``E_psi(X) = x``, the limits ``P_psi(X >= x) = alpha/2``
     (lower) and ``P_psi(X <= x) = alpha/2`` (upper); 0 / Inf at the ends of the support. Solved on
     the log scale ``u = log psi`` by Brent's method to 1e-13 (R's uniroot stops at ~1e-4).
+    One-sided (``alternative`` "less" / "greater"), as R: the interval is ``[0, upper]`` /
+    ``[lower, Inf]`` with the limit at ``alpha = 1 - conf_level``.
     """
     t = np.asarray(table, dtype=float)
     x = t[0, 0]
@@ -394,10 +398,10 @@ def conditional_odds_ratio(table: np.ndarray, conf_level: float) -> tuple[float,
     def mean_minus_x(u: float) -> float:
         return float(np.sum(support * np.exp(log_weights(u))) - x)
 
-    alpha = (1 - conf_level) / 2
+    alpha = (1 - conf_level) / 2 if alternative == "two-sided" else 1 - conf_level
     upper_tail = lambda u: float(special.logsumexp(log_weights(u)[support >= x]) - np.log(alpha))  # noqa: E731
     lower_tail = lambda u: float(special.logsumexp(log_weights(u)[support <= x]) - np.log(alpha))  # noqa: E731
     estimate = 0.0 if x == lo else (np.inf if x == hi else float(np.exp(_root(mean_minus_x, True))))
-    lower = 0.0 if x == lo else float(np.exp(_root(upper_tail, True)))
-    upper = np.inf if x == hi else float(np.exp(_root(lower_tail, False)))
+    lower = 0.0 if x == lo or alternative == "less" else float(np.exp(_root(upper_tail, True)))
+    upper = np.inf if x == hi or alternative == "greater" else float(np.exp(_root(lower_tail, False)))
     return estimate, lower, upper

@@ -37,7 +37,8 @@ class FisherResult:
     """Fisher's exact test of independence in a contingency table; see :func:`fisher_exact`.
 
     ``odds_ratio``, ``ci_lower``, ``ci_upper`` (2 x 2 tables only, else NaN) are the conditional
-    maximum-likelihood odds ratio and its exact CI, as R prints them. ``simulated`` tells whether the
+    maximum-likelihood odds ratio and its exact CI, as R prints them; ``alternative`` is the
+    alternative hypothesis tested (one-sided ones for 2 x 2 tables). ``simulated`` tells whether the
     p-value is a Monte Carlo one, then from ``n_draws`` random tables drawn with ``seed``.
     """
 
@@ -52,6 +53,8 @@ class FisherResult:
     simulated: bool = False
     n_draws: int | None = None
     seed: int | None = None
+    #: "two-sided", "less" or "greater" (one-sided for 2 x 2 tables only)
+    alternative: str = "two-sided"
 
     @property
     def statistic(self) -> float:
@@ -120,18 +123,33 @@ def _conf_level(conf_level: float, func: str) -> float:
     return float(conf_level)
 
 
-def _fisher_2x2(t: np.ndarray, conf_level: float, conf_int: bool) -> dict:
+ALTERNATIVES = ("two-sided", "less", "greater")
+
+
+def _alternative(alternative: str, func: str) -> str:
+    """ "two-sided", "less" or "greater"; R's spelling "two.sided" is accepted too."""
+    alt = "two-sided" if alternative == "two.sided" else alternative
+    if alt not in ALTERNATIVES:
+        raise InputError(
+            f"{func}(): alternative must be 'two-sided', 'less' or 'greater' (R's fisher.test "
+            f"alternatives); got {alternative!r}."
+        )
+    return alt
+
+
+def _fisher_2x2(t: np.ndarray, conf_level: float, conf_int: bool, alternative: str = "two-sided") -> dict:
     if min(_drop_empty(t).shape) < 2:  # a zero margin: only one table is possible
         return {"p_value": 1.0}
-    out = {"p_value": float(stats.fisher_exact(t, alternative="two-sided").pvalue)}
+    out = {"p_value": float(stats.fisher_exact(t, alternative=alternative).pvalue)}
     if conf_int:
-        est, lower, upper = _fisher.conditional_odds_ratio(t, conf_level)
+        est, lower, upper = _fisher.conditional_odds_ratio(t, conf_level, alternative)
         out.update(odds_ratio=est, ci_lower=lower, ci_upper=upper)
     return out
 
 
 def fisher_exact(
     table,
+    alternative: str = "two-sided",
     *,
     conf_level: float = 0.95,
     conf_int: bool = True,
@@ -140,12 +158,21 @@ def fisher_exact(
     seed: int = 20240501,
     max_states: int = 2_000_000,
 ) -> FisherResult:
-    """Fisher's exact test (two-sided) of independence in an r x c contingency table.
+    """Fisher's exact test of independence in an r x c contingency table (two-sided, or one-sided
+    for a 2 x 2 table).
 
     Parameters
     ----------
     table : array-like or DataFrame
         Counts, at least 2 x 2 (e.g. ``pd.crosstab(df[variable], df[group])``).
+    alternative : {"two-sided", "less", "greater"}
+        The alternative hypothesis, as ``fisher.test(alternative = ...)`` (R's ``"two.sided"`` is
+        accepted too). For a 2 x 2 table, ``"less"``: the odds ratio of ``table[0][0]`` is below 1,
+        p = P(X <= x); ``"greater"``: above 1, p = P(X >= x), with X the hypergeometric count of
+        the top-left cell given the margins; the CI of the odds ratio is then one-sided,
+        ``[0, upper]`` or ``[lower, Inf]`` at level ``conf_level``. Larger tables have only the
+        two-sided test: a one-sided alternative raises :class:`InputError` (R's ``fisher.test``
+        ignores ``alternative`` there without saying so).
     conf_level : float
         Level of the CI of the odds ratio (2 x 2 tables).
     conf_int : bool
@@ -163,17 +190,18 @@ def fisher_exact(
     -------
     FisherResult
         ``.p_value``, ``.method``, ``.n``; for 2 x 2 tables ``.odds_ratio`` (conditional MLE) with
-        ``.ci_lower`` / ``.ci_upper``; ``.simulated``, ``.n_draws``, ``.seed``.
+        ``.ci_lower`` / ``.ci_upper``; ``.simulated``, ``.n_draws``, ``.seed``, ``.alternative``.
 
     Notes
     -----
-    R: ``fisher.test(table)``. The p-value sums the hypergeometric probabilities of all tables with
-    the observed margins that are no more probable than the observed one, "no more probable" with
-    R's tolerance: relative 1e-7 for a 2 x 2 table (``relErr``), 3.45254e-7 on the log probability
-    for larger ones (FEXACT's ``tol``). 2 x 2 tables: the p-value from scipy's ``fisher_exact``
-    (R's); the conditional MLE odds ratio and its exact CI solve R's equations (``E(X) = x``,
-    ``P(X >= x) = alpha / 2``, ``P(X <= x) = alpha / 2`` under the non-central hypergeometric) on
-    the log scale to 1e-13 (our own code: R's ``uniroot`` stops at ~1e-4; scipy's
+    R: ``fisher.test(table, alternative = alternative)``. The two-sided p-value sums the
+    hypergeometric probabilities of all tables with the observed margins that are no more probable
+    than the observed one, "no more probable" with R's tolerance: relative 1e-7 for a 2 x 2 table
+    (``relErr``), 3.45254e-7 on the log probability for larger ones (FEXACT's ``tol``). 2 x 2
+    tables: the p-value from scipy's ``fisher_exact`` (R's); the conditional MLE odds ratio and its
+    exact CI solve R's equations (``E(X) = x``, ``P(X >= x) = alpha / 2``, ``P(X <= x) = alpha /
+    2`` under the non-central hypergeometric; ``alpha`` on one side when one-sided) on the log
+    scale to 1e-13 (our own code: R's ``uniroot`` stops at ~1e-4; scipy's
     ``odds_ratio(kind="conditional")`` gives the same values but takes seconds for n = 100,000). A
     table with an empty row or column has p = 1 and no odds ratio (NaN; R prints 0 and [0, Inf]).
 
@@ -187,20 +215,30 @@ def fisher_exact(
     >>> from cartsie.descriptive import fisher_exact
     >>> round(fisher_exact([[3, 1], [1, 3]]).p_value, 6)
     0.485714
+    >>> round(fisher_exact([[3, 1], [1, 3]], alternative="greater").p_value, 6)
+    0.242857
     >>> round(fisher_exact([[308, 71], [95, 15], [62, 9]]).p_value, 6)   # r x 2, as R
     0.293636
     """
     func = "fisher_exact"
+    alternative = _alternative(alternative, func)
     t = _as_table(table, func)
     conf_level = _conf_level(conf_level, func)
     n = int(t.sum())
     if t.shape == (2, 2):
         return FisherResult(
-            method="Fisher's exact test",
+            method="Fisher's exact test" + ("" if alternative == "two-sided" else f" ({alternative})"),
             n=n,
             table=t,
             conf_level=conf_level,
-            **_fisher_2x2(t, conf_level, conf_int),
+            alternative=alternative,
+            **_fisher_2x2(t, conf_level, conf_int, alternative),
+        )
+    if alternative != "two-sided":
+        raise InputError(
+            f"{func}(): alternative={alternative!r} is for 2 x 2 tables; this table is "
+            f"{t.shape[0]} x {t.shape[1]}, for which only the two-sided test exists (R's fisher.test "
+            "ignores `alternative` there). Use alternative='two-sided' or collapse the table to 2 x 2."
         )
     if simulate not in ("auto", True, False):
         raise InputError(f"{func}(): simulate must be 'auto', True or False; got {simulate!r}.")
