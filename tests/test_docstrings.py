@@ -15,6 +15,7 @@ MODULES = [
     "cartsie.descriptive.core",
     "cartsie.binary.core",
     "cartsie.discrimination",
+    "cartsie.prognostic.core",
     "cartsie.adjust",
     "cartsie.synthetic",
 ]

@@ -10,10 +10,12 @@ import importlib
 from typing import TYPE_CHECKING
 
 from cartsie.errors import (
+    BeyondFollowupWarning,
     CartsieError,
     CohortError,
     CohortWarning,
     ConvergenceWarning,
+    DirectionWarning,
     InputError,
     MissingValuesWarning,
     MonotoneLikelihoodWarning,
@@ -32,6 +34,7 @@ _SUBMODULES = (
     "discrimination",
     "figures",
     "format",
+    "prognostic",
     "report",
     "scores",
     "survival",
@@ -41,10 +44,12 @@ _SUBMODULES = (
 )
 
 __all__ = [
+    "BeyondFollowupWarning",
     "CartsieError",
     "CohortError",
     "CohortWarning",
     "ConvergenceWarning",
+    "DirectionWarning",
     "InputError",
     "MissingValuesWarning",
     "MonotoneLikelihoodWarning",

@@ -5,11 +5,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cartsie._concordance import Concordance, concordance_arrays
 from cartsie._design import Design, build_design
 from cartsie._missing import warn_dropped
 from cartsie._survprep import group_codes, survival_data, z_value
@@ -69,6 +71,7 @@ class Cox:
     last_iterate: pd.DataFrame | None = None
     _data: _cox.CoxData | None = field(default=None, repr=False, compare=False)
     _finite_params: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _cluster_codes: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def _beta(self) -> np.ndarray:
         return self.params.to_numpy() if self._finite_params is None else self._finite_params
@@ -80,6 +83,35 @@ class Cox:
         ``predict`` does."""
         x = self.design.transform(df, "linear_predictor").to_numpy(dtype=float)
         return pd.Series(x @ self._beta(), index=df.index, name="linear_predictor")
+
+    @cached_property
+    def concordance(self) -> Concordance:
+        """Harrell's concordance of the fitted linear predictor, as ``coxph``'s ``concordance``.
+
+        The same object as :func:`cartsie.prognostic.concordance` gives for the linear predictor
+        with ``higher="risk"`` and ``timewt="n"``: within strata when the model is stratified, the
+        variance clustered when it has a ``cluster``, as R's ``coxph`` computes
+        ``fit$concordance`` (``concordancefit(y, lp, strata, reverse = TRUE)``; R keeps the
+        counts, ``concordance`` and ``std``). With infinite terms the last Newton iterate is used,
+        as R's ``linear.predictors``.
+        """
+        data = self._data
+        lp = data.x @ self._beta()
+        strata = np.zeros(len(lp), dtype=np.int64)
+        for k, part in enumerate(data.strata):
+            strata[part.rows] = k
+        cluster = None if self._cluster_codes is None else self._cluster_codes[data.order]
+        return concordance_arrays(
+            data.time,
+            data.status,
+            lp,
+            higher="risk",
+            timewt="n",
+            conf_level=self.conf_level,
+            strata=strata if len(data.strata) > 1 else None,
+            cluster=cluster,
+            n_missing=self.n_missing,
+        )
 
     def check_ph(self, transform: str = "km") -> CoxZph:
         """Test proportional hazards as R's ``cox.zph(fit, transform = transform)`` (survival 3.5).
@@ -275,4 +307,5 @@ def fit_cox(
         last_iterate=last if infinite else None,
         _data=data,
         _finite_params=fit.beta if infinite else None,
+        _cluster_codes=None if cluster is None else _codes(sd.frame, cluster)[0],
     )

@@ -354,7 +354,8 @@ def cox(
         ``.summary`` (coef, se, hr, ci_lower, ci_upper, z, p; ``se`` is the robust SE when robust,
         and ``se_naive`` then holds the model-based one), ``.tests`` (likelihood ratio, Wald,
         score, robust score), ``.params``, ``.cov``, ``.n``, ``.n_events``, ``.n_missing``,
-        ``.converged``, ``.linear_predictor(df)`` and ``.check_ph(transform)``.
+        ``.converged``, ``.linear_predictor(df)``, ``.check_ph(transform)`` and ``.concordance``
+        (Harrell's C of the linear predictor, as ``coxph``'s; see :func:`cartsie.prognostic.concordance`).
 
     Notes
     -----
