@@ -11,6 +11,7 @@ MODULES = [
     "cartsie.scores",
     "cartsie.toxicity.core",
     "cartsie.survival.core",
+    "cartsie.survival._rmst",
     "cartsie.competing.core",
     "cartsie.descriptive.core",
     "cartsie.binary.core",

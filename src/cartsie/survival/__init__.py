@@ -1,9 +1,11 @@
 """Survival analysis as R's survival package: Kaplan-Meier (``survfit``), the log-rank test
 (``survdiff``), Cox regression (``coxph``, Efron ties) with its proportional-hazards test
-(``cox.zph``), and the median follow-up (reverse Kaplan-Meier). The engines are the private
+(``cox.zph``) and concordance, the restricted mean survival time (``survfit``'s ``rmean``, with
+survRM2's differences), and the median follow-up (reverse Kaplan-Meier). The engines are the private
 modules of this package; :mod:`cartsie.survival.core` holds the public functions.
 """
 
+from cartsie.survival._rmst import RMST, rmst
 from cartsie.survival.core import (
     Cox,
     CoxZph,
@@ -19,6 +21,7 @@ from cartsie.survival.core import (
 )
 
 __all__ = [
+    "RMST",
     "Cox",
     "CoxZph",
     "KaplanMeier",
@@ -29,5 +32,6 @@ __all__ = [
     "kaplan_meier",
     "logrank",
     "median_followup",
+    "rmst",
     "survival_at",
 ]
