@@ -272,7 +272,7 @@ def _count_stratum(
     walk = np.argsort((n_times - 1 - code) * (2 * n_ranks) + event * n_ranks + rank)
     r, d, tc = rank[walk], event[walk], code[walk]
     dead = d == 1
-    w = np.where(dead, wt[tc], 0.0)
+    w = dead.astype(float) if timewt == "n" and tau_code is None else np.where(dead, wt[tc], 0.0)
     earlier_gt, later_gt, by_rank = _greater_sums(r, w)
 
     pos = np.arange(n)
@@ -330,8 +330,9 @@ def concordance_arrays(
     n = len(time)
     event = np.asarray(event, dtype=np.int64)
     code = _dense(np.asarray(time, dtype=float))[0] if time_code is None else np.asarray(time_code)
-    times = np.empty(int(code.max()) + 1 if n else 0)
-    times[code] = time
+    if tau is not None:
+        times = np.empty(int(code.max()) + 1 if n else 0)
+        times[code] = time
     rank, _ = _dense(np.asarray(score, dtype=float))
     if strata is None:
         parts = [None]
