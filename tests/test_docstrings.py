@@ -17,6 +17,7 @@ MODULES = [
     "cartsie.discrimination",
     "cartsie.adjust",
     "cartsie.synthetic",
+    "cartsie.tables",
 ]
 
 
