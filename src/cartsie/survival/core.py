@@ -159,8 +159,8 @@ def dor_among_responders(
     """Kaplan-Meier of the duration of response among responders.
 
     Responders are the rows with a non-missing ``dor_months`` (the endpoints table leaves it
-    missing for non-responders; as cartsie.cohort.endpoints defines it); DOR runs from first response to progression or
-    death (``dor_event`` = 1) or censoring (0).
+    missing for non-responders, as :mod:`cartsie.cohort.endpoints` defines it); DOR runs from first
+    response to progression or death (``dor_event`` = 1) or censoring (0).
 
     Notes
     -----
