@@ -81,13 +81,8 @@ def _row(frame: pd.DataFrame, label: str, occurrence: int = 0) -> pd.Series:
 
 def _expected(summary: pd.DataFrame, term: str, digits: int = 2) -> list[str]:
     s = summary.loc[term]
-    p = s["p_value"] if "p_value" in s.index else s["p"]
-    coef = s["coef"]
-    return [
-        f"{np.exp(coef):.{digits}f}",
-        f"{s['ci_lower']:.{digits}f}-{s['ci_upper']:.{digits}f}",
-        format_p(p),
-    ]
+    ratio, lo, hi = np.exp(s["coef"]), s["ci_lower"], s["ci_upper"]
+    return [f"{ratio:.{digits}f}", f"{lo:.{digits}f}-{hi:.{digits}f}", format_p(s["p_value"])]
 
 
 # -- cells -----------------------------------------------------------------------------------------
@@ -272,7 +267,10 @@ def test_labels_titles_include_digits_and_combined_ci(fits):
     assert t2.models["title"].tolist() == ["Cox model (1)", "Cox model (2)"]
     row = _row(t2.to_frame(), "I-II")
     assert row[("Cox model (1)", "HR")] == "—"
-    assert _row(t2.to_frame(), "age")[("Cox model (2)", "p")] == f"{fits['cox'].summary.loc['age', 'p']:.4f}"
+    assert (
+        _row(t2.to_frame(), "age")[("Cox model (2)", "p")]
+        == f"{fits['cox'].summary.loc['age', 'p_value']:.4f}"
+    )
 
 
 def test_bad_input(fits):

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
@@ -262,7 +261,6 @@ def _attempt(what: str, make: Callable, notes: list[str]):
 def _save_figure(out: Path, name: str, fig) -> Path:
     path = out / "figures" / f"{name}.png"
     fig.savefig(path, dpi=150, bbox_inches="tight", metadata={"Software": f"cartsie {__version__}"})
-    plt.close(fig)
     return path
 
 

@@ -178,10 +178,6 @@ def _titled(models: list[_Model], titles: Sequence[str] | None) -> list[_Model]:
     return [replace(m, title=str(t)) for m, t in zip(models, names, strict=True)]
 
 
-def _p_column(summary: pd.DataFrame) -> str:
-    return "p_value" if "p_value" in summary.columns else "p"
-
-
 class _Builder:
     """Collects the displayed rows, their cells per model and the numbers behind them."""
 
@@ -208,7 +204,7 @@ class _Builder:
     def estimate(self, m: _Model, variable: str, level, term: str) -> list[str]:
         s = m.summary.loc[term]
         coef, lo, hi = float(s["coef"]), float(s["ci_lower"]), float(s["ci_upper"])
-        p = float(s[_p_column(m.summary)])
+        p = float(s["p_value"])
         with np.errstate(over="ignore"):
             ratio = float(np.exp(coef))
         estimable = bool(np.isfinite(coef) and np.isfinite(lo) and np.isfinite(hi))
