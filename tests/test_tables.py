@@ -406,3 +406,15 @@ def test_no_warning_when_nothing_is_left_out(fits):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         regression_table(fits["cox"]).to_html()
+
+
+def test_print_summary_routes_to_the_writers(table, t1):
+    import io
+
+    for t in (table, t1):
+        assert t.print_summary("markdown", file=io.StringIO()) == t.to_markdown()
+        assert t.print_summary("latex", file=io.StringIO()) == t.to_latex()
+        assert t.print_summary("html", file=io.StringIO()) == t.to_html()
+        assert "Characteristic" in t.print_summary(file=io.StringIO())
+        with pytest.raises(ValueError, match="fmt must be one of"):
+            t.print_summary("pdf", file=io.StringIO())

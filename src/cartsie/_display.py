@@ -96,6 +96,22 @@ class Tabular:
         """Write an Excel workbook holding the table on ``sheet_name`` (openpyxl); returns the path."""
         return write_excel(self._display(), path, sheet_name)
 
+    def print_summary(self, fmt: str = "text", decimals: int = 3, file=None) -> str:
+        """The table as text, markdown, HTML or LaTeX (printed to ``file``, default stdout; returned),
+        as the result protocol's ``print_summary``; the cells are already formatted, so ``decimals``
+        is not used."""
+        writers = {
+            "text": lambda: render_frame(self._display()).to_string(index=False),
+            "markdown": self.to_markdown,
+            "html": self.to_html,
+            "latex": self.to_latex,
+        }
+        if fmt not in writers:
+            raise ValueError(f"fmt must be one of {tuple(writers)}, not {fmt!r}.")
+        out = writers[fmt]()
+        print(out, file=file)
+        return out
+
     def _repr_html_(self) -> str:
         return self.to_html()
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -130,7 +131,7 @@ _KINDS: tuple[tuple[type, Callable[..., dict]], ...] = (
 )
 
 
-def _fitted(res) -> tuple[dict, object]:
+def _fitted(res) -> tuple[dict, Any]:
     for cls, describe in _KINDS:
         if isinstance(res, cls):
             return describe(res), res
