@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from cartsie import cohort
 from cartsie.cohort import schema
+from cartsie.cohort.values import NOT_DONE
 from cartsie.synthetic._simulate import _events, _labs, _others, _select_lbcl, _toxicity, _true_scores
 from cartsie.synthetic.model import DEFAULT_MODEL, Model, SyntheticTables, flow_counts
 
@@ -98,8 +100,6 @@ def _as_recorded(frame: pd.DataFrame, columns) -> pd.DataFrame:
     """Lab values as a laboratory records them: capped at what it reports, and never equal to a code
     registries use for "not done" (999 is written 1000). Every score and grade threshold lies far below
     the caps and away from the codes, so no score or grade changes."""
-    from cartsie.cohort.values import NOT_DONE
-
     out = frame.copy()
     for col, cap in _REPORTED_MAX.items():
         if col in out.columns and columns[col].maximum is not None:
@@ -118,7 +118,6 @@ def cartsie_like(seed: int = 2024, n_enrolled: int = 1002, model: Model = DEFAUL
     -------
     cartsie.cohort.Cohort
     """
-    from cartsie import cohort
 
     t = tables(seed, n_enrolled, model)
     return cohort.load(t.patients, t.labs)
