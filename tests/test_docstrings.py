@@ -18,7 +18,8 @@ MODULES = [
     "cartsie.discrimination",
     "cartsie.prognostic.core",
     "cartsie.adjust",
-    "cartsie.synthetic",
+    "cartsie.synthetic.core",
+    "cartsie.tables",
 ]
 
 

@@ -39,6 +39,7 @@ _SUBMODULES = (
     "scores",
     "survival",
     "synthetic",
+    "tables",
     "toxicity",
     "units",
 )
