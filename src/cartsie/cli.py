@@ -12,6 +12,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import Literal
 
 import click
 import pandas as pd
@@ -294,8 +295,8 @@ def grade(
     labs: Path | None,
     patients: Path | None,
     out: Path | None,
-    duration: str,
-    late_rule: str,
+    duration: Literal["longest", "total"],
+    late_rule: Literal["consecutive", "any_two"],
     late_end: int | None,
     no_interpolation: bool,
     max_gap: int,

@@ -56,6 +56,7 @@ def _vectors(func: str, **arrays) -> tuple[dict[str, np.ndarray], int, pd.Index]
                 f"{func}(): {name} holds values that are not numbers at positions {_positions(bad, index)}."
             )
         out[name] = num
+    assert index is not None  # every caller passes at least one array
     keep = np.all([~np.isnan(v) for v in out.values()], axis=0)
     for name, v in out.items():
         if np.any(np.isinf(v[keep])):

@@ -47,7 +47,7 @@ def step_curve(time: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def km_plot(
     km,
-    risk_times: Sequence[float] | None = None,
+    risk_times: Sequence[float] | np.ndarray | None = None,
     labels: Mapping | None = None,
     colors: Mapping | None = None,
     title: str | None = None,
@@ -117,10 +117,17 @@ def km_plot(
     at = km.at(risk_times)
     for row, g in enumerate(groups):
         n = at[at["group"] == g]["n_risk"].to_numpy()
-        y = len(groups) - 1 - row
+        level = len(groups) - 1 - row
         for t, value in zip(risk_times, n, strict=True):
             table.text(
-                t, y, f"{int(value)}", ha="center", va="center", fontsize=8.5, color=palette[g], clip_on=False
+                t,
+                level,
+                f"{int(value)}",
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                color=palette[g],
+                clip_on=False,
             )
     table.set_yticks(range(len(groups)), [labels[g] for g in reversed(groups)], fontsize=8.5)
     table.tick_params(axis="y", pad=14)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -159,7 +160,7 @@ def _decode(path: Path, encoding: str | None, report: Report) -> tuple[str, str]
 
 def _delimiter(line: str) -> str:
     counts = {sep: line.count(sep) for sep in (",", ";", "\t", "|")}
-    return max(counts, key=counts.get)
+    return max(counts, key=counts.__getitem__)
 
 
 def header_row(rows: list[list], table: str, options: Options) -> int:
@@ -198,7 +199,9 @@ def _read_csv(path: Path, options: Options, report: Report, table: str) -> pd.Da
     # Ids stay text ("0123" is not 123) and are stored once per patient (category); other columns are
     # parsed as numbers where every value is one, and kept as text otherwise for the values stage.
     # With declared marks every column stays text, so that "2.1" under decimal=',' is noticed.
-    ids = {i: "category" for i, h in enumerate(header) if canonical(h, table, options) == "patient_id"}
+    ids: dict[int, str | type] = {
+        i: "category" for i, h in enumerate(header) if canonical(h, table, options) == "patient_id"
+    }
     if options.decimal[table] is not None or options.thousands[table] is not None:
         ids = {i: ids.get(i, str) for i in range(len(header))}
     body = pd.read_csv(
@@ -309,12 +312,12 @@ def read_file(path: str | Path, table: str, options: Options, report: Report) ->
             # pyreadstat keeps long names and date formats that pandas' SAS reader loses.
             import pyreadstat
 
-            reader = {
+            readers: dict[str, Callable[[str], tuple]] = {
                 "sas": pyreadstat.read_sas7bdat,
                 "xport": pyreadstat.read_xport,
                 "spss": pyreadstat.read_sav,
-            }[kind]
-            frame = reader(str(path))[0]
+            }
+            frame = readers[kind](str(path))[0]
     except CohortError:
         raise
     except Exception as exc:  # a parser's own failure on a damaged file, whatever its type

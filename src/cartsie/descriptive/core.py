@@ -435,9 +435,9 @@ def _run_test(fisher_options: Mapping | None):
         if _drop_empty(table).shape[1] < 2:
             return math.nan, "Fisher's exact test" if name == "fisher" else "Pearson's chi-squared test"
         if name == "fisher":
-            res = fisher_exact(table, **options)
-            return res.p_value, res.method
-        res = chisq_test(table)
-        return res.p_value, res.method
+            fisher = fisher_exact(table, **options)
+            return fisher.p_value, fisher.method
+        chisq = chisq_test(table)
+        return chisq.p_value, chisq.method
 
     return run

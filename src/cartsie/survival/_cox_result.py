@@ -115,6 +115,7 @@ class Cox(Result):
                 f"check_ph(): transform must be one of {', '.join(_zph.TRANSFORMS)}; got {transform!r}."
             )
         terms = _term_columns(self.design)
+        assert self._data is not None, "check_ph() needs a Cox result made by cox()"
         names, chisq, df, p = _zph.zph_table(self._data, self._beta(), terms, transform)
         table = pd.DataFrame({"statistic": chisq, "df": df, "p_value": p}, index=pd.Index(names, name="term"))
         return CoxZph(table=table, transform=transform)
@@ -283,7 +284,9 @@ def fit_cox(
         if cluster is None:
             cl, ncl = np.arange(len(sd.time)), len(sd.time)
         else:
-            cl, ncl = _codes(sd.frame, cluster)
+            codes, ncl = _codes(sd.frame, cluster)
+            assert codes is not None  # cluster is a column here
+            cl = codes
         var, rscore = _cox.robust_variance(data, fit, cl[data.order], ncl)
         naive = fit.var
     terms = list(design.terms)
