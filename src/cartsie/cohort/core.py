@@ -40,7 +40,9 @@ GRADE_COLUMNS = derive.GRADE_COLUMNS
 class Cohort:
     """A validated cohort.
 
-    Attributes
+    Made by :func:`load`; each parameter is an attribute of the same name.
+
+    Parameters
     ----------
     patients : DataFrame
         One row per input patient (index ``patient_id``): canonical names, codes and units, with event

@@ -292,6 +292,24 @@ def read_file(path: str | Path, table: str, options: Options, report: Report) ->
 
     The frame's ``attrs["reader"]`` names the reader, which decides the origin of numeric dates.
 
+    Parameters
+    ----------
+    path : str or Path
+        The file: CSV (or .txt/.tsv), Excel (.xlsx, .xlsm, .xls), Parquet, SAS (.sas7bdat, .xpt),
+        Stata (.dta) or SPSS (.sav), its kind checked against its first bytes (:data:`READERS`).
+    table : {"patients", "labs"}
+        Which table it is: selects the sheet, the header search and the wording of messages.
+    options : Options
+        The reading options (sheet, encoding, decimal and thousands marks, column map).
+    report : Report
+        Receives the notes (encoding guessed, lines above the header skipped, sheet chosen).
+
+    Returns
+    -------
+    DataFrame
+        The raw values, headers exactly as written (text kept as text where the values stage must
+        decide), with ``attrs["reader"]`` set.
+
     Raises
     ------
     CohortError
