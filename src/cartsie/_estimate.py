@@ -41,6 +41,9 @@ COLUMNS = ("id", "value", "ci_low", "ci_high", "p", "n", "note", "estimable", "r
 UNEXPECTED = "unexpected error"
 
 T = TypeVar("T")
+# The compute functions below are typed Callable[..., T], not Callable[[], T]: they are lambdas binding
+# loop variables as defaults (``lambda id_=id_: ...``), which mypy cannot match against a
+# zero-argument callable; they are always called without arguments.
 
 
 class NotEstimable(CartsieError):
