@@ -2,8 +2,9 @@
 
 The public API is ``cartsie`` itself and every module it advertises in ``cartsie.__all__`` (units,
 scores, toxicity, cohort, survival, competing, descriptive, binary, adjust, discrimination, format,
-datasets, synthetic, figures, report), plus the helpers of ``cartsie.cli``. A module's public names are
-its ``__all__``, or else the functions and classes it defines itself (never names it imports).
+datasets, synthetic, figures, report, tables), plus the helpers of ``cartsie.cli``. A module's public
+names are its ``__all__``, or else the functions and classes it defines itself (never names it
+imports).
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def test_public_api_is_found():
         "cartsie.synthetic",
         "cartsie.figures",
         "cartsie.report",
+        "cartsie.tables",
         "cartsie.cli",
     }
     assert expected <= found, sorted(expected - found)

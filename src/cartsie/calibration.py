@@ -49,6 +49,7 @@ HEADLINE_IDS = (
 
 
 def _one_seed(seed: int, generate: Callable | None) -> pd.DataFrame:
+    # imported in the worker process that runs this seed (joblib/dask), not by the parent at import
     from cartsie import paper
 
     if generate is None:

@@ -14,6 +14,7 @@ rest.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,8 +88,6 @@ class Cohort:
 
     def _repr_html_(self) -> str:
         """The patient flow and the counts of warnings and notes, for notebooks (aggregates only)."""
-        import html
-
         head = html.escape(self.__repr__().splitlines()[0].strip("<>"))
         rows = self.flow[["step", "n", "excluded", "reason"]].to_html(index=False, border=0)
         return f"<div><p><strong>{head}</strong></p>{rows}</div>"

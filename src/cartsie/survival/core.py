@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cartsie._checks import require_columns
+from cartsie._checks import describe_rows, require_columns
 from cartsie._results import Result
 from cartsie._survprep import group_codes, survival_data, z_value
 from cartsie.errors import InputError
@@ -219,8 +219,6 @@ def dor_among_responders(
         )
     missing_event = responders[event].isna()
     if missing_event.any():
-        from cartsie._checks import describe_rows
-
         raise InputError(
             f"{func}(): {event!r} is missing for responders with {time!r} present at "
             f"{describe_rows(responders, missing_event)}. Set it to 1 (progression or death) or 0."
