@@ -173,7 +173,7 @@ def _gt(d: Display):
     data.insert(0, "__stub__", list(d.stub))
     gt = GT(data, rowname_col="__stub__", id=_table_id(d)).tab_stubhead(label=d.stub_head)
     if ids:
-        gt = gt.cols_label(**dict(zip(ids, d.columns, strict=True))).cols_align("right", columns=ids)
+        gt = gt.cols_label(dict(zip(ids, d.columns, strict=True))).cols_align("right", columns=ids)
     for k, (label, start, stop) in enumerate(d.spanners):
         gt = gt.tab_spanner(label=label, columns=ids[start:stop], id=f"spanner-{k}")
     indented = [i for i, level in enumerate(d.indent) if level]
@@ -264,7 +264,7 @@ def write_docx(d: Display, path: str | Path) -> Path:
     for note in d.notes:
         doc.add_paragraph().add_run(note).font.size = Pt(8)
     path = Path(path)
-    doc.save(path)
+    doc.save(str(path))
     return path
 
 

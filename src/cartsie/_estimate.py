@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -38,6 +39,11 @@ COLUMNS = ("id", "value", "ci_low", "ci_high", "p", "n", "note", "estimable", "r
 
 #: start of the reason of an estimate that failed with an exception cartsie does not anticipate
 UNEXPECTED = "unexpected error"
+
+T = TypeVar("T")
+# The compute functions below are typed Callable[..., T], not Callable[[], T]: they are lambdas binding
+# loop variables as defaults (``lambda id_=id_: ...``), which mypy cannot match against a
+# zero-argument callable; they are always called without arguments.
 
 
 class NotEstimable(CartsieError):
@@ -81,7 +87,7 @@ def _reemit(caught: Sequence[warnings.WarningMessage], id_: str, out: dict) -> N
         warnings.warn(f"{id_}: {w.message}", w.category, stacklevel=3)
 
 
-def estimate(id_: str, compute: Callable[[], dict]) -> dict:
+def estimate(id_: str, compute: Callable[..., dict]) -> dict:
     """``compute()`` (a row), or a not-estimable row saying why; see the module docstring."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -95,7 +101,7 @@ def estimate(id_: str, compute: Callable[[], dict]) -> dict:
     return out
 
 
-def shared(compute: Callable[[], object]) -> Callable[[], object]:
+def shared(compute: Callable[..., T]) -> Callable[[], T]:
     """``compute`` evaluated once, on first use, for the several estimates built from it; a failure is
     raised again to each of them (so each gets its not-estimable row)."""
     cache: list = []

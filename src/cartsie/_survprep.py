@@ -68,7 +68,7 @@ def survival_data(
     time: str,
     event: str,
     func: str,
-    extra: Sequence[str] = (),
+    extra: Sequence[str | None] = (),
 ) -> SurvData:
     """Drop rows missing ``time``, ``event`` or an ``extra`` column (R's ``na.omit``), validate, timefix."""
     columns = [time, event, *[c for c in extra if c is not None]]

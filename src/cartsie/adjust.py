@@ -31,9 +31,33 @@ class LpAdjusted(Result):
     """The score's effect adjusted by a linear predictor; see :func:`lp_adjusted`.
 
     ``summary``: the score's row(s) of the second-stage model (its columns: coef, se, odds_ratio /
-    hr / shr, ci_lower, ci_upper, z, p); ``model``: the second-stage fit (outcome ~ score + lp);
+    hr / shr, ci_lower, ci_upper, z, p_value); ``model``: the second-stage fit (outcome ~ score + lp);
     ``first_stage``: the fit of the outcome on ``adjust_for`` alone; ``n`` and ``n_missing``: rows
     used by both stages and rows dropped for a missing score, covariate or outcome.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The score's row(s) of the second-stage model, behind ``summary``.
+    model : Logistic, Cox or FineGray
+        The second-stage fit (outcome ~ score + lp).
+    first_stage : Logistic, Cox or FineGray
+        The fit of the outcome on ``adjust_for`` alone, whose linear predictor is ``lp``.
+    n : int
+        Rows used by both stages.
+    n_missing : int
+        Rows dropped for a missing score, covariate or outcome.
+    model_type : {"logistic", "cox", "fine_gray"}
+        The kind of model of both stages.
+    score : str
+        The score column.
+    adjust_for : tuple of str
+        The covariates of the first stage.
+    lp_column : str
+        Name of the linear-predictor term in the second stage (``"lp"``, or ``"lp_"``... when the data
+        already have such a column).
+    conf_level : float
+        Level of the CIs of the second stage.
     """
 
     table: pd.DataFrame
@@ -119,6 +143,7 @@ def lp_adjusted(
     Parameters
     ----------
     df : DataFrame
+        One row per patient.
     score : str
         The score column (e.g. HT high 0/1, or a categorical risk group).
     adjust_for : list of str
@@ -137,6 +162,7 @@ def lp_adjusted(
     cause : int
         Cause of interest for Fine-Gray.
     conf_level : float
+        Level of the CIs of the second stage (default 0.95).
     reference : dict, optional
         Reference levels of categorical covariates (score or adjust_for).
     ties : str

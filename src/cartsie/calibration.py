@@ -53,7 +53,9 @@ def _one_seed(seed: int, generate: Callable | None) -> pd.DataFrame:
     from cartsie import paper
 
     if generate is None:
-        from cartsie.synthetic import cartsie_like as generate
+        from cartsie.synthetic import cartsie_like
+
+        generate = cartsie_like
     with warnings.catch_warnings():
         # separation and sparse-data warnings are part of what is being measured over seeds
         warnings.simplefilter("ignore")
@@ -201,7 +203,8 @@ def _percentiles(v: np.ndarray) -> tuple[float, float, float]:
     finite = v[np.isfinite(v)]
     top, bottom = (finite.max(), finite.min()) if len(finite) else (0.0, 0.0)
     # interpolated between the largest finite value and +inf: +inf
-    return tuple(np.inf if x > top else -np.inf if x < bottom else float(x) for x in q)
+    lo, mid, hi = (np.inf if x > top else -np.inf if x < bottom else float(x) for x in q)
+    return lo, mid, hi
 
 
 def summarise(table: pd.DataFrame) -> dict:

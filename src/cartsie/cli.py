@@ -13,6 +13,7 @@ import os
 import sys
 import warnings
 from pathlib import Path
+from typing import Literal
 
 import click
 import pandas as pd
@@ -107,7 +108,22 @@ _UNIT_HELP = (
 
 
 def input_options(func):
-    """The reading options every command shares (the same reading everywhere: cartsie.cohort.load)."""
+    """The reading options every command shares (the same reading everywhere: cartsie.cohort.load).
+
+    Parameters
+    ----------
+    func : callable
+        A click command function; it receives the options as keyword arguments (``units``,
+        ``column_map``, ``sheet``, ``decimal``, ``thousands``, ``dayfirst``, ``encoding``, ``na``,
+        ``strict``, ``cutoff``, ``lab_duplicates``).
+
+    Returns
+    -------
+    callable
+        ``func`` with the options ``--unit``, ``--columns``, ``--sheet``, ``--decimal``,
+        ``--thousands``, ``--dayfirst/--monthfirst``, ``--encoding``, ``--na``, ``--strict``,
+        ``--cutoff`` and ``--lab-duplicates`` added, in that order in ``--help``.
+    """
     decorators = [
         click.option("--unit", "units", multiple=True, metavar="TABLE.COLUMN=UNIT", help=_UNIT_HELP),
         click.option(
@@ -295,8 +311,8 @@ def grade(
     labs: Path | None,
     patients: Path | None,
     out: Path | None,
-    duration: str,
-    late_rule: str,
+    duration: Literal["longest", "total"],
+    late_rule: Literal["consecutive", "any_two"],
     late_end: int | None,
     no_interpolation: bool,
     max_gap: int,
@@ -498,7 +514,20 @@ def synth(out: Path, seed: int, n_enrolled: int) -> None:
 
 
 def validation_report(c) -> str:
-    """Plain-text validation report of a loaded cohort (aggregates only, no patient rows)."""
+    """Plain-text validation report of a loaded cohort (aggregates only, no patient rows).
+
+    Parameters
+    ----------
+    c : cartsie.cohort.Cohort
+        The cohort, as :func:`cartsie.cohort.load` returns it.
+
+    Returns
+    -------
+    str
+        What ``cartsie validate`` prints: the counts of patients and lab rows, every warning and
+        note, the patient flow with its exclusions, and per endpoint the LBCL patients evaluable and
+        their events (competing events for NRM and SPM; responders for ORR and CRR at day 90).
+    """
     doubts = f"; {len(c.warnings)} warning(s) to check below" if c.warnings else ""
     lines = [f"cartsie validate: no problems found{doubts}.", ""]
     n_labs = 0 if c.labs is None else len(c.labs)
@@ -532,6 +561,14 @@ def run_item(name: str, argv: list[str] | None = None) -> None:
     arguments, so that a script reads data exactly as every command does (same options, same messages).
 
     ``python analyses/05_survival.py [--data PATIENTS [--labs LABS]] [--out DIR] [reading options]``
+
+    Parameters
+    ----------
+    name : str
+        The item of ``cartsie reproduce`` (e.g. ``"survival"``); the outputs go to
+        ``cartsie-output/NAME`` unless ``--out`` is given.
+    argv : list of str, optional
+        The script's arguments (default ``sys.argv[1:]``).
     """
     args = list(sys.argv[1:] if argv is None else argv)
     if not any(a in ("--out", "-o") or a.startswith("--out=") for a in args):

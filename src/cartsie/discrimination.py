@@ -73,6 +73,7 @@ def _vectors(func: str, **arrays) -> tuple[dict[str, np.ndarray], int, pd.Index]
                 f"{func}(): {name} holds values that are not numbers at positions {_positions(bad, index)}."
             )
         out[name] = num
+    assert index is not None  # every caller passes at least one array
     keep = np.all([~np.isnan(v) for v in out.values()], axis=0)
     for name, v in out.items():
         if np.any(np.isinf(v[keep])):
@@ -103,6 +104,21 @@ class DiagnosticMetrics(Result):
     ``summary`` is indexed by sensitivity, specificity, ppv, npv, lr_pos, lr_neg, prevalence,
     accuracy, youden, dor with columns estimate, ci_lower, ci_upper; ``tp``, ``fp``, ``fn``, ``tn``
     are the counts.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table behind ``summary``: one row per measure, columns estimate, ci_lower, ci_upper.
+    tp, fp, fn, tn : int
+        True positives, false positives, false negatives and true negatives.
+    n : int
+        Pairs used.
+    n_missing : int
+        Pairs dropped for a missing outcome or test result.
+    conf_level : float
+        Level of the CIs.
+    method : str
+        How the CIs are computed, shown in reprs.
     """
 
     table: pd.DataFrame
@@ -214,6 +230,7 @@ def diagnostic_metrics(y_true, y_pred, conf_level: float = 0.95) -> DiagnosticMe
     y_pred : array-like or Series
         Test result (e.g. HT high), 1 = positive.
     conf_level : float
+        Level of the confidence intervals (default 0.95).
 
     Returns
     -------
@@ -284,7 +301,27 @@ def diagnostic_metrics(y_true, y_pred, conf_level: float = 0.95) -> DiagnosticMe
 
 @dataclass(frozen=True, repr=False)
 class AUC(Result):
-    """Area under the ROC curve with DeLong's CI; see :func:`auc`."""
+    """Area under the ROC curve with DeLong's CI; see :func:`auc`.
+
+    Parameters
+    ----------
+    auc : float
+        The AUC: P(score of a case > score of a control) + 1/2 P(tie).
+    ci_lower, ci_upper : float
+        DeLong's confidence limits, cut to [0, 1] (NaN with fewer than 2 cases or controls).
+    se : float
+        DeLong's standard error.
+    variance : float
+        DeLong's variance (pROC's ``var(roc, method = "delong")``).
+    n_cases, n_controls : int
+        Patients with ``y_true`` 1 and 0.
+    n_missing : int
+        Pairs dropped for a missing outcome or score.
+    conf_level : float
+        Level of the CI.
+    method : str
+        The variance method, shown in reprs.
+    """
 
     auc: float
     ci_lower: float
@@ -334,7 +371,31 @@ class AUC(Result):
 
 @dataclass(frozen=True, repr=False)
 class DeLongTest(Result):
-    """Paired DeLong test of two AUCs on the same patients; see :func:`delong_test`."""
+    """Paired DeLong test of two AUCs on the same patients; see :func:`delong_test`.
+
+    Parameters
+    ----------
+    auc_a, auc_b : float
+        The AUCs of the two scores.
+    difference : float
+        ``auc_a - auc_b``.
+    z : float
+        The test statistic, difference / DeLong SE of the difference.
+    p_value : float
+        Two-sided normal p-value.
+    ci_lower, ci_upper : float
+        Confidence limits of the difference.
+    n : int
+        Patients used.
+    n_cases, n_controls : int
+        Patients with ``y_true`` 1 and 0.
+    n_missing : int
+        Patients dropped for a missing outcome or score.
+    conf_level : float
+        Level of the CI.
+    method : str
+        Name of the test, shown in reprs.
+    """
 
     auc_a: float
     auc_b: float
@@ -520,6 +581,7 @@ def delong_test(
     y_true : array-like or Series
         1 = case, 0 = control.
     score_a, score_b : array-like or Series
+        The two numeric scores (or predicted probabilities), one value per patient of ``y_true``.
     conf_level : float
         Level of the CI of the difference ``auc_a - auc_b``.
     direction : {"<", ">", "auto"} or pair of them

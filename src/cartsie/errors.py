@@ -16,6 +16,11 @@ class CohortError(CartsieError):
 
     The message lists every problem found, one per line, each naming the column, the patient id(s) and
     the fix. ``problems`` holds the same lines as a tuple.
+
+    Parameters
+    ----------
+    problems : list of str, tuple of str or str
+        The problems, one message each (a single string is one problem).
     """
 
     def __init__(self, problems: list[str] | tuple[str, ...] | str):

@@ -39,7 +39,21 @@ def _footnote(fig: Figure, note: str | None) -> None:
 
 
 def step_curve(time: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Right-continuous step function through (time, value) as x, y arrays for ``ax.plot``."""
+    """Turn (time, value) into the x, y arrays of a right-continuous step function for ``ax.plot``.
+
+    Parameters
+    ----------
+    time : array_like
+        Jump times, ascending.
+    value : array_like
+        The value from each time on (same length as ``time``).
+
+    Returns
+    -------
+    x, y : ndarray of float
+        ``2 len(time) - 1`` points: each value held until the next time, then the jump drawn
+        vertically (what ``drawstyle="steps-post"`` draws, as arrays ``fill_between`` can use).
+    """
     x = np.repeat(np.asarray(time, dtype=float), 2)[1:]
     y = np.repeat(np.asarray(value, dtype=float), 2)[:-1]
     return x, y
@@ -47,7 +61,7 @@ def step_curve(time: np.ndarray, value: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 def km_plot(
     km,
-    risk_times: Sequence[float] | None = None,
+    risk_times: Sequence[float] | np.ndarray | None = None,
     labels: Mapping | None = None,
     colors: Mapping | None = None,
     title: str | None = None,
@@ -69,10 +83,20 @@ def km_plot(
         Times of the risk table (default: every 6 units up to the last time).
     labels, colors : mapping, optional
         Display name and colour per group.
+    title : str, optional
+        Title, at the upper left.
+    xlabel, ylabel : str
+        Axis labels (default "Months since infusion" and "Probability").
+    show_ci : bool, default True
+        Shade the pointwise confidence band.
+    censor_marks : bool, default True
+        Mark censored times with ``|`` on the curves.
     annotation : str, optional
         Text in the lower left of the plot (e.g. the log-rank p-value and 1-year estimates).
     note : str, optional
         Footnote (the built-in cohort passes :data:`SYNTHETIC_NOTE`).
+    figsize : tuple of float, default (6.4, 5.2)
+        Figure size in inches (width, height).
 
     Returns
     -------
@@ -117,10 +141,17 @@ def km_plot(
     at = km.at(risk_times)
     for row, g in enumerate(groups):
         n = at[at["group"] == g]["n_risk"].to_numpy()
-        y = len(groups) - 1 - row
+        level = len(groups) - 1 - row
         for t, value in zip(risk_times, n, strict=True):
             table.text(
-                t, y, f"{int(value)}", ha="center", va="center", fontsize=8.5, color=palette[g], clip_on=False
+                t,
+                level,
+                f"{int(value)}",
+                ha="center",
+                va="center",
+                fontsize=8.5,
+                color=palette[g],
+                clip_on=False,
             )
     table.set_yticks(range(len(groups)), [labels[g] for g in reversed(groups)], fontsize=8.5)
     table.tick_params(axis="y", pad=14)
@@ -155,6 +186,28 @@ def cif_plot(
     curves : DataFrame
         Columns ``group``, ``time``, ``estimate`` and optionally ``ci_lower``, ``ci_upper`` (as the
         ``curves`` of :func:`cartsie.competing.cumulative_incidence`, filtered to one cause).
+    labels, colors : mapping, optional
+        Display name and colour per group (default: the group labels and :data:`PALETTE`).
+    title : str, optional
+        Title, at the upper left.
+    xlabel, ylabel : str
+        Axis labels (default "Months since infusion" and "Cumulative incidence").
+    show_ci : bool, default True
+        Shade the pointwise confidence band (when the CI columns are present).
+    ylim : float, optional
+        Upper limit of the y axis (default: just above the highest curve or band, at most 1).
+    annotation : str, optional
+        Text in the lower right of the plot (e.g. Gray's test p-value).
+    note : str, optional
+        Footnote (the built-in cohort passes :data:`SYNTHETIC_NOTE`).
+    figsize : tuple of float, default (6.4, 4.6)
+        Figure size in inches (width, height).
+
+    Returns
+    -------
+    Figure
+        One axes with the curves (a matplotlib ``Figure`` not attached to pyplot: save it with
+        ``fig.savefig``).
     """
     groups = list(dict.fromkeys(curves["group"]))
     labels = {g: str((labels or {}).get(g, g)) for g in groups}
@@ -201,7 +254,27 @@ def forest_plot(
     ----------
     rows : DataFrame
         Columns ``label``, ``estimate`` (names configurable), ``ci_lower``, ``ci_upper`` and
-        optionally ``p``.
+        optionally ``p_value``; one row per estimate, drawn top to bottom.
+    estimate : str, default "estimate"
+        Column of the estimates (e.g. ``"hr"`` of a Cox summary).
+    label : str, default "label"
+        Column of the row labels.
+    reference : float, default 1.0
+        Where the dashed line of no effect is drawn.
+    log_scale : bool, default True
+        Log x axis (for ratios).
+    xlabel : str, default "Odds ratio (95% CI)"
+        Label of the x axis.
+    title : str, optional
+        Title, at the upper left.
+    note : str, optional
+        Footnote (the built-in cohort passes :data:`SYNTHETIC_NOTE`).
+
+    Returns
+    -------
+    Figure
+        One axes; each row's estimate, CI and p-value (:func:`cartsie.format.format_p`) printed
+        at the right.
     """
     rows = rows.reset_index(drop=True)
     n = len(rows)
@@ -239,6 +312,21 @@ def flow_diagram(
 
     One box per step with its count; each exclusion, with its reasons and counts, in a box to the
     right of the arrow that leads to the next step.
+
+    Parameters
+    ----------
+    flow : DataFrame
+        ``step``, ``n``, ``excluded`` and ``reason``, one row per step (``Cohort.flow``).
+    exclusions : DataFrame, optional
+        ``step``, ``reason``, ``n`` (``Cohort.exclusions``): one line per reason in the exclusion
+        boxes; without it the ``reason`` text of ``flow`` is shown.
+    note : str, optional
+        Footnote (the built-in cohort passes :data:`SYNTHETIC_NOTE`).
+
+    Returns
+    -------
+    Figure
+        One axes without frame holding the boxes and arrows.
     """
     steps = flow.reset_index(drop=True)
     n = len(steps)

@@ -28,6 +28,7 @@ def format_p(p: float, digits: int = 2, threshold: float = 0.001, leading_zero: 
     Parameters
     ----------
     p : float
+        The p-value (NaN, None or infinite: missing).
     digits : int
         Decimals for p >= 10^-digits (default 2: ``.67``); smaller p get one more (``.002``).
     threshold : float
@@ -65,6 +66,18 @@ def format_p(p: float, digits: int = 2, threshold: float = 0.001, leading_zero: 
 def format_number(x: float, digits: int) -> str:
     """``x`` with ``digits`` decimals; ``"-"`` when missing or infinite.
 
+    Parameters
+    ----------
+    x : float
+        The number (None, NaN or infinite: missing).
+    digits : int
+        Decimals shown (Python's round-half-even formatting, as R's ``sprintf``).
+
+    Returns
+    -------
+    str
+        The formatted number, or ``"-"``.
+
     Examples
     --------
     >>> format_number(59.456, 1), format_number(float("nan"), 1)
@@ -75,6 +88,22 @@ def format_number(x: float, digits: int) -> str:
 
 def format_median_iqr(q1: float, median: float, q3: float, digits: int) -> str:
     """``"59.0 (51.0-66.0)"``; the quartiles joined by " to " when one is negative.
+
+    Parameters
+    ----------
+    q1 : float
+        First quartile.
+    median : float
+        The median (None or NaN: the whole cell is ``"-"``).
+    q3 : float
+        Third quartile.
+    digits : int
+        Decimals of all three numbers.
+
+    Returns
+    -------
+    str
+        ``"median (q1-q3)"`` or ``"median (q1 to q3)"``; ``"-"`` when the median is missing.
 
     Examples
     --------
@@ -90,6 +119,18 @@ def format_median_iqr(q1: float, median: float, q3: float, digits: int) -> str:
 def format_count(k: int, denominator: int) -> str:
     """``"207 (37%)"``: a count and its whole percentage of ``denominator`` (``"0 (-)"`` of none).
 
+    Parameters
+    ----------
+    k : int
+        The count.
+    denominator : int
+        The number it is a percentage of (0: the percentage is shown as ``-``).
+
+    Returns
+    -------
+    str
+        ``"k (pct%)"``, the percentage rounded to a whole number (round-half-even).
+
     Examples
     --------
     >>> format_count(207, 560), format_count(0, 0)
@@ -101,6 +142,21 @@ def format_count(k: int, denominator: int) -> str:
 def format_ci(low: float, high: float, digits: int = 2, parentheses: bool = True) -> str:
     """``"(1.23-4.56)"``, or with " to " when a limit is negative; ``""`` when either is missing;
     ``inf`` printed as ``"∞"``. ``parentheses=False`` drops the brackets, for a CI column of its own.
+
+    Parameters
+    ----------
+    low, high : float
+        The confidence limits (None or NaN: missing).
+    digits : int, default 2
+        Decimals of both limits.
+    parentheses : bool, default True
+        Enclose the interval in parentheses (False: ``"1.23-4.57"``, for a CI column of its own).
+
+    Returns
+    -------
+    str
+        ``"(low-high)"`` or ``"(low to high)"`` (without the parentheses when ``parentheses`` is
+        False), or ``""`` when a limit is missing.
 
     Examples
     --------
@@ -125,6 +181,18 @@ def format_ratio(ratio: float, digits: int = 2) -> str:
     zero ratios of an infinite coefficient (monotone likelihood, separation) as ``"∞"`` and ``"0"``;
     ``""`` when missing.
 
+    Parameters
+    ----------
+    ratio : float
+        The ratio, ``exp(coef)`` (None or NaN: missing).
+    digits : int, default 2
+        Decimals of a finite, nonzero ratio.
+
+    Returns
+    -------
+    str
+        The formatted ratio, ``"∞"`` (``"-∞"`` for a negative infinity), ``"0"`` or ``""``.
+
     Examples
     --------
     >>> [format_ratio(x) for x in (1.4567, float("inf"), 0.0, float("nan"))]
@@ -141,6 +209,17 @@ def format_ratio(ratio: float, digits: int = 2) -> str:
 
 def format_conf_level(conf_level: float) -> str:
     """A confidence level as a column header says it: ``0.95`` -> ``"95%"``.
+
+    Parameters
+    ----------
+    conf_level : float
+        The level, between 0 and 1.
+
+    Returns
+    -------
+    str
+        The level in percent with as many decimals as it needs (up to 10 significant digits) and
+        a ``%`` sign.
 
     Examples
     --------

@@ -34,14 +34,33 @@ SECTION_TITLES = {
 
 
 def published() -> pd.DataFrame:
-    """The published numbers as printed (strings), one row per id."""
+    """The published numbers as printed (strings), one row per id.
+
+    Returns
+    -------
+    DataFrame
+        ``data/published_estimates.csv`` as text (empty cells stay ``""``): id, source, population,
+        analysis, endpoint, comparison, statistic, value, ci_low, ci_high, p, note.
+    """
     path = resources.files("cartsie") / "data" / "published_estimates.csv"
     with path.open(encoding="utf-8") as fh:
         return pd.read_csv(fh, dtype=str, keep_default_na=False)
 
 
 def parse_value(text: str) -> tuple[float, float, float, float]:
-    """(value, low, high, percent) from a printed value: "6.3", "59 (48-66)", "207 (37%)", "NR"."""
+    """(value, low, high, percent) from a printed value: "6.3", "59 (48-66)", "207 (37%)", "NR".
+
+    Parameters
+    ----------
+    text : str
+        The value as the paper prints it: a number, "value (low-high)", "count (percent%)", or
+        "NR" / empty for not reached.
+
+    Returns
+    -------
+    tuple of 4 float
+        value, low, high and percent, NaN where the text has none ("NR" and "": all NaN).
+    """
     text = (text or "").strip()
     if text in ("", "NR"):
         return (np.nan,) * 4
@@ -55,7 +74,20 @@ def parse_value(text: str) -> tuple[float, float, float, float]:
 
 
 def parse_p(text: str) -> tuple[float, str]:
-    """(bound, relation) of a printed p-value: ".04" -> (0.04, "="), "<.001" -> (0.001, "<")."""
+    """(bound, relation) of a printed p-value: ".04" -> (0.04, "="), "<.001" -> (0.001, "<").
+
+    Parameters
+    ----------
+    text : str
+        The p-value as printed (``.04``, ``<.001``, ``>.99``), or empty.
+
+    Returns
+    -------
+    bound : float
+        The number printed (NaN when empty).
+    relation : {"=", "<", ">", ""}
+        How the true p-value relates to ``bound`` (``""`` when empty).
+    """
     text = (text or "").strip()
     if not text:
         return np.nan, ""
@@ -105,6 +137,14 @@ def _p_agreement(row: pd.Series) -> str:
 
 def compare(reproduced: pd.DataFrame, published_table: pd.DataFrame | None = None) -> pd.DataFrame:
     """Join published and reproduced numbers by id.
+
+    Parameters
+    ----------
+    reproduced : DataFrame
+        The rows of :func:`cartsie.paper.estimates` (id, value, ci_low, ci_high, p, n, note and,
+        when present, estimable and reason).
+    published_table : DataFrame, optional
+        The published numbers, as :func:`published` returns them (the default).
 
     Returns
     -------
@@ -184,7 +224,19 @@ def not_estimable(estimates: pd.DataFrame) -> pd.DataFrame:
 
 
 def left_out(estimates: pd.DataFrame) -> pd.DataFrame:
-    """Estimates whose model left patients out or lacked adjustment covariates: id and note."""
+    """List the estimates whose model left patients out or lacked adjustment covariates.
+
+    Parameters
+    ----------
+    estimates : DataFrame
+        Rows of :func:`cartsie.paper.estimates`.
+
+    Returns
+    -------
+    DataFrame
+        Columns id and note (the note saying who was left out or which covariates are missing), in
+        the order of ``estimates``.
+    """
     note = estimates["note"].fillna("").astype(str)
     keep = note.str.contains("left out") | note.str.contains("not adjusted for")
     return pd.DataFrame({"id": estimates.loc[keep, "id"].to_numpy(), "note": note[keep].to_numpy()})
@@ -219,6 +271,23 @@ def render_markdown(
     With ``estimates`` (the rows of :func:`cartsie.paper.estimates`) the report also lists, in
     sections of their own, the estimates the cohort cannot give with their reasons and the models
     that left patients out; without it, the not-estimable rows of ``comparison``.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        The output of :func:`compare`.
+    title : str
+        The document's title (its ``#`` heading).
+    notes : list of str, optional
+        Lines quoted under the title (e.g. that the data are synthetic).
+    estimates : DataFrame, optional
+        The rows of :func:`cartsie.paper.estimates` behind ``comparison``.
+
+    Returns
+    -------
+    str
+        The markdown text: the agreement counts, then the not-estimable and left-out sections, then
+        one table per section of the paper, in the paper's order.
     """
     lines = [f"# {title}", ""]
     lines += [f"> {n}" for n in notes or []]
@@ -261,7 +330,27 @@ def render_html(
 ) -> str:
     """A self-contained HTML report: notes, figures (``{caption: relative path}``), the estimates
     not estimable on this cohort with their reasons and the patients left out of models (see
-    :func:`render_markdown`), and the comparison tables."""
+    :func:`render_markdown`), and the comparison tables.
+
+    Parameters
+    ----------
+    comparison : DataFrame
+        The output of :func:`compare`.
+    title : str
+        The page's title (``<title>`` and ``<h1>``).
+    notes : list of str, optional
+        Paragraphs highlighted under the title (e.g. that the data are synthetic).
+    figures : dict of str to str, optional
+        Caption -> image path relative to the HTML file.
+    estimates : DataFrame, optional
+        The rows of :func:`cartsie.paper.estimates` behind ``comparison``.
+
+    Returns
+    -------
+    str
+        One HTML document (styles inline, images linked), every text escaped; rows outside the
+        reproduced CI in red, inside in green.
+    """
     esc = html.escape
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",

@@ -44,6 +44,30 @@ class HematotoxCutoffs:
     ``plt_low`` (75) scores 1 platelet point; ``anc`` and ``hb`` score when strictly below; ``crp``
     scores at or above; ferritin equal to ``ferritin_low`` (650) or ``ferritin_high`` (2000) scores 1.
     Change a cut-off explicitly, e.g. ``HematotoxCutoffs(crp=2.0)``, and report that you did.
+
+    Parameters
+    ----------
+    plt_high : float, default 175.0
+        Platelets (10^9/L) at or below it score 1 point.
+    plt_low : float, default 75.0
+        Platelets strictly below it score 2 points; must be below ``plt_high``.
+    anc : float, default 1.2
+        ANC (10^9/L) strictly below it scores 1 point.
+    hb : float, default 9.0
+        Hemoglobin (g/dL) strictly below it scores 1 point.
+    crp : float, default 3.0
+        CRP (mg/dL) at or above it scores 1 point.
+    ferritin_low : float, default 650.0
+        Ferritin (ng/mL) at or above it scores 1 point.
+    ferritin_high : float, default 2000.0
+        Ferritin strictly above it scores 2 points; must be above ``ferritin_low``.
+    high_risk_min_score : int, default 2
+        Smallest score classed HT high.
+
+    Raises
+    ------
+    InputError
+        When ``plt_low >= plt_high`` or ``ferritin_low >= ferritin_high``.
     """
 
     plt_high: float = 175.0
@@ -64,7 +88,15 @@ class HematotoxCutoffs:
 
 @dataclass(frozen=True)
 class SimpleHTCutoffs:
-    """Cut-offs of simpleHT (CART-SIE): high when ``plt <= plt_max`` and ``crp >= crp_min``."""
+    """Cut-offs of simpleHT (CART-SIE): high when ``plt <= plt_max`` and ``crp >= crp_min``.
+
+    Parameters
+    ----------
+    plt_max : float, default 175.0
+        Platelets (10^9/L) at or below it count towards simpleHT high.
+    crp_min : float, default 3.0
+        CRP (mg/dL) at or above it counts towards simpleHT high.
+    """
 
     plt_max: float = 175.0
     crp_min: float = 3.0
@@ -178,6 +210,20 @@ def score_all(df: pd.DataFrame, check_units: bool = True) -> pd.DataFrame:
 
     Needs ``plt`` and ``crp``; the HT columns are missing for every patient when any of ``anc``,
     ``hb`` or ``ferritin`` is absent from ``df`` altogether.
+
+    Parameters
+    ----------
+    df : DataFrame
+        One row per patient with ``plt`` and ``crp`` (and ``anc``, ``hb``, ``ferritin`` for the HT
+        score) in canonical units; other columns are ignored.
+    check_units : bool, default True
+        Warn (:class:`cartsie.CohortWarning`) once per column whose median suggests a wrong unit.
+
+    Returns
+    -------
+    DataFrame
+        Aligned with ``df`` (same index): the columns of :func:`hematotox` (``ht_*``) followed by
+        ``simple_ht_high`` of :func:`simple_ht`, all ``Int64``.
     """
     if check_units:
         warn_magnitude(df, [c for c in HT_LABS if c in df.columns], stacklevel=3)

@@ -322,6 +322,15 @@ class RegressionTable(Tabular):
     level, term, reference, ratio, ci_lower, ci_upper, p_value, estimable; ``models`` one row per
     model with title, ratio, n, events, n_missing, conf_level, method and ci. Writers: ``to_frame()``,
     ``to_markdown()``, ``to_html()``, ``to_latex()``, ``to_docx(path)``, ``to_excel(path)``.
+
+    Parameters
+    ----------
+    layout : Display
+        The table as printed: header, spanners, stub, cells and footnotes.
+    stats : DataFrame
+        The numbers behind the cells, one row per (model, variable, level).
+    models : DataFrame
+        One row per model: title, ratio, n, events, n_missing, conf_level, method, ci.
     """
 
     layout: Display

@@ -76,7 +76,20 @@ _UNIT_SYNONYMS = {
 
 
 def normalise_unit(unit: str) -> str:
-    """Lower-case spelling of ``unit``: µ, μ and mc written as u, spaces and a leading x removed."""
+    """Lower-case spelling of ``unit``: µ, μ and mc written as u, spaces and a leading x removed.
+
+    Parameters
+    ----------
+    unit : str
+        A unit as written in a registry export or a header, e.g. ``"x10^9/L"``, ``"µg/L"``,
+        ``"cells/mm3"``.
+
+    Returns
+    -------
+    str
+        The spelling used as key of :data:`FACTORS` (``"10^9/l"``, ``"ug/l"``, ``"/ul"``); a unit
+        cartsie does not know is returned normalised but otherwise unchanged.
+    """
     u = str(unit).strip().lower().replace("µ", "u").replace("μ", "u").replace(" ", "")
     u = re.sub(r"mc(?=[lg])", "u", u.replace("×", "x").replace("*", "^"))
     u = re.sub(r"^x(?=10)", "", u)
@@ -85,6 +98,20 @@ def normalise_unit(unit: str) -> str:
 
 def factor(analyte: str, unit: str) -> float:
     """Multiplier taking ``analyte`` values in ``unit`` to its canonical unit.
+
+    Parameters
+    ----------
+    analyte : str
+        One of the keys of :data:`FACTORS`: ``"anc"``, ``"plt"``, ``"wbc"``, ``"hb"``, ``"crp"``,
+        ``"ferritin"``.
+    unit : str
+        The unit the values are in, in any spelling :func:`normalise_unit` understands.
+
+    Returns
+    -------
+    float
+        The factor: value in ``unit`` x factor = value in :data:`CANONICAL` ``[analyte]``
+        (e.g. 0.1 for CRP in mg/L, 1.611 for hemoglobin in mmol/L).
 
     Raises
     ------
@@ -113,6 +140,22 @@ def convert(values, analyte: str, from_unit: str, to_unit: str | None = None):
 
     Works on scalars, NumPy arrays and pandas Series (the index is kept).
 
+    Parameters
+    ----------
+    values : float, array_like or Series
+        The values, in ``from_unit``.
+    analyte : str
+        One of the keys of :data:`FACTORS` (anc, plt, wbc, hb, crp, ferritin).
+    from_unit : str
+        The unit ``values`` are in (any spelling :func:`normalise_unit` understands).
+    to_unit : str, optional
+        The unit wanted; default the canonical unit of ``analyte`` (:data:`CANONICAL`).
+
+    Returns
+    -------
+    float, ndarray or Series
+        ``values`` times the conversion factor, of the same kind as ``values``.
+
     Examples
     --------
     >>> convert(45.0, "crp", "mg/L")
@@ -127,14 +170,39 @@ def convert(values, analyte: str, from_unit: str, to_unit: str | None = None):
 
 
 def anc_from_percent(percent, wbc):
-    """ANC in 10^9/L from the neutrophil percentage and the white-cell count in 10^9/L."""
+    """ANC in 10^9/L from the neutrophil percentage and the white-cell count in 10^9/L.
+
+    Parameters
+    ----------
+    percent : float or array_like
+        Neutrophils as a percentage of the white cells, 0-100.
+    wbc : float or array_like
+        White-cell count in 10^9/L (convert it first with :func:`convert` if needed).
+
+    Returns
+    -------
+    ndarray of float
+        ``percent / 100 * wbc`` (NaN where either is missing).
+    """
     return np.asarray(percent, dtype=float) / 100.0 * np.asarray(wbc, dtype=float)
 
 
 @dataclass(frozen=True)
 class UnitRule:
     """A magnitude rule: the median of ``analyte`` above ``above`` (or below ``below``) suggests
-    the values are in ``suspect`` rather than the canonical unit."""
+    the values are in ``suspect`` rather than the canonical unit.
+
+    Parameters
+    ----------
+    analyte : str
+        The analyte the rule applies to (a key of :data:`CANONICAL`).
+    suspect : str
+        The unit the values more likely are in, as shown to the user (e.g. ``"mg/L"``).
+    above : float, default inf
+        A median above it (in the canonical unit) triggers the rule.
+    below : float, default -inf
+        A median below it triggers the rule.
+    """
 
     analyte: str
     suspect: str
@@ -158,7 +226,19 @@ RULES: tuple[UnitRule, ...] = (
 
 @dataclass(frozen=True)
 class UnitFinding:
-    """One doubtful column: its median and the unit it more likely is in."""
+    """One doubtful column: its median and the unit it more likely is in.
+
+    Parameters
+    ----------
+    column : str
+        The column of the checked frame.
+    analyte : str
+        The analyte it holds (a key of :data:`CANONICAL`).
+    median : float
+        Its median, in what is claimed to be the canonical unit.
+    suspect : str
+        The unit the values more likely are in (from the first matching :data:`RULES` entry).
+    """
 
     column: str
     analyte: str
@@ -213,7 +293,23 @@ def check_magnitude(
 
 
 def warn_magnitude(df: pd.DataFrame, columns=None, stacklevel: int = 3) -> list[UnitFinding]:
-    """Run :func:`check_magnitude` and issue one :class:`CohortWarning` per finding."""
+    """Run :func:`check_magnitude` and issue one :class:`CohortWarning` per finding.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Values already in (what is claimed to be) canonical units.
+    columns : mapping or iterable, optional
+        As for :func:`check_magnitude`: column -> analyte, or columns named after their analyte;
+        default every column named like an analyte.
+    stacklevel : int, default 3
+        Passed to :func:`warnings.warn`, so the warning points at the caller's caller.
+
+    Returns
+    -------
+    list of UnitFinding
+        The findings warned about (empty when every median is plausible).
+    """
     findings = check_magnitude(df, columns)
     for f in findings:
         warnings.warn(f.message, CohortWarning, stacklevel=stacklevel)
@@ -230,6 +326,12 @@ def parse_censored(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     threshold comparison of cartsie treats the value as lying beyond the limit (``"<75"`` platelets
     score 2 HT points, ``">2000"`` ferritin scores 2); ``"<=x"``/``">=x"`` become ``x``. Plain numbers
     pass through.
+
+    Parameters
+    ----------
+    values : Series or array_like
+        Raw cells: numbers, numeric text, or text with a sign (``<``, ``>``, ``<=``, ``>=``, ``≤``,
+        ``≥``) before a number.
 
     Returns
     -------

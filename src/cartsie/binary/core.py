@@ -31,9 +31,57 @@ class Logistic(Result):
     """A fitted logistic model; see :func:`logistic`.
 
     ``summary`` (indexed by term, ``(Intercept)`` first as R): coef, se, odds_ratio, ci_lower,
-    ci_upper (of the odds ratio), z, p. ``separation`` is "none", "complete" or "quasi-complete";
+    ci_upper (of the odds ratio), z, p_value. ``separation`` is "none", "complete" or "quasi-complete";
     ``infinite_terms`` names the coefficients whose maximum-likelihood estimate is infinite (shown as
     +-inf, or NaN when the sign is not determined, with NaN SE, CI, z and p).
+
+    Parameters
+    ----------
+    table : DataFrame
+        The coefficient table behind ``summary``, indexed by term.
+    params : Series
+        Coefficients (log odds ratios; the intercept on the logit scale), indexed by term.
+    cov : DataFrame
+        Their variance matrix (inverse Fisher information; R's ``vcov(fit)``).
+    n : int
+        Rows used.
+    n_events : int
+        Rows with outcome 1.
+    n_missing : int
+        Rows dropped for a missing outcome or covariate.
+    converged : bool
+        Whether the fit met its convergence criterion.
+    iterations : int
+        Iterations used (IRLS for ``"ml"``, Newton-Raphson for ``"firth"``).
+    loglik : float
+        Log-likelihood (not penalised) at the estimate used for prediction (R's ``logLik(fit)``).
+    deviance : float
+        ``-2 loglik`` (R's ``deviance``, the outcome being 0/1).
+    null_deviance : float
+        Deviance of the intercept-only model (R's ``null.deviance``).
+    aic : float
+        ``deviance + 2 k``, k the number of coefficients (R's ``AIC``).
+    df_residual : int
+        ``n - k`` (R's ``df.residual``).
+    method : {"ml", "firth"}
+        Maximum likelihood or Firth's penalised likelihood.
+    ci : {"wald", "profile"}
+        How the CIs were computed.
+    conf_level : float
+        Level of the CIs.
+    design : Design
+        The covariate encoding (terms, levels), applied again by :meth:`linear_predictor`.
+    reference : mapping
+        Reference level per categorical covariate.
+    separation : {"none", "complete", "quasi-complete"}
+        Separation found by the linear program (Konis 2007).
+    infinite_terms : tuple of str
+        Terms whose maximum-likelihood estimate is infinite.
+    penalized_loglik : float or None
+        The penalised log-likelihood ``l(b) + 1/2 log det I(b)`` (``method="firth"``; None for ML).
+    _lp_params : ndarray or None
+        Internal: the coefficients used by :meth:`linear_predictor` (the finite last iterate after
+        separation); not part of the API.
     """
 
     table: pd.DataFrame
@@ -191,6 +239,7 @@ def logistic(
     Parameters
     ----------
     df : DataFrame
+        One row per patient.
     outcome : str
         0/1 (or boolean) column; 1 = event.
     covariates : str or list of str
@@ -204,13 +253,14 @@ def logistic(
         Maximum likelihood (glm) or Firth's penalised likelihood (bias reduction; finite estimates
         under separation, recommended for rare events).
     conf_level : float
+        Level of the confidence intervals of the odds ratios (default 0.95).
     reference : dict, optional
         Reference level per categorical covariate (default: the first level).
 
     Returns
     -------
     Logistic
-        ``.summary`` (coef, se, odds_ratio, ci_lower, ci_upper, z, p), ``.params``, ``.cov``, ``.n``,
+        ``.summary`` (coef, se, odds_ratio, ci_lower, ci_upper, z, p_value), ``.params``, ``.cov``, ``.n``,
         ``.n_events``, ``.n_missing``, ``.converged``, ``.loglik``, ``.deviance``, ``.aic``,
         ``.separation``, ``.infinite_terms``, ``.linear_predictor(df)``, ``.predict(df)``.
 

@@ -195,7 +195,24 @@ def closest_header(frame_headers: list[str], wanted: str, table: str) -> str | N
 
 def suggest_map(frame: pd.DataFrame, table: str, options: Options) -> pd.DataFrame:
     """A starter column map for ``frame``: every header with the cartsie name it is read as (or the
-    likeliest one, to be checked), the unit in its header, and whether it was recognised."""
+    likeliest one, to be checked), the unit in its header, and whether it was recognised.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table as read (headers as written in the file).
+    table : {"patients", "labs"}
+        Which table it is (the names and synonyms differ).
+    options : Options
+        The reading options; an existing column map in them is applied first.
+
+    Returns
+    -------
+    DataFrame
+        One row per header: ``source`` (the header), ``cartsie`` (its name, a guess, or empty),
+        ``unit`` (from the header), ``table`` and ``status`` ("recognised", "guess: check" or
+        "unknown"); written as CSV it is a column map :func:`load` reads with ``columns=``.
+    """
     rows = []
     for header in frame.columns:
         name, unit = split_header(str(header), table, options)

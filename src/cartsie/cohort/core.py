@@ -41,7 +41,9 @@ GRADE_COLUMNS = derive.GRADE_COLUMNS
 class Cohort:
     """A validated cohort.
 
-    Attributes
+    Made by :func:`load`; each parameter is an attribute of the same name.
+
+    Parameters
     ----------
     patients : DataFrame
         One row per input patient (index ``patient_id``): canonical names, codes and units, with event
@@ -242,7 +244,9 @@ def load(
     return Cohort(pat, lab, endpoints, flow, exclusions, table, tuple(report.warnings), tuple(report.notes))
 
 
-def _structure(patients, labs, require: set[str], options: Options, report: Report):
+def _structure(
+    patients, labs, require: set[str], options: Options, report: Report
+) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, dict]]:
     """Structural pass: both files read, headers resolved, required columns present."""
     if patients is None and labs is None:
         raise InputError("give a patients table, a labs table, or both.")
@@ -391,6 +395,7 @@ def _check_required(pat: pd.DataFrame, lab: pd.DataFrame | None, require: set[st
         if present:
             continue
         frame = pat if table == "patients" else lab
+        assert frame is not None  # needs of the labs table are listed only with one
         others = frame.attrs.get("unrecognised", [])
         close = C.closest_header(others, name, table)
         hint = (

@@ -15,7 +15,25 @@ _LAB_NAMES = {"plt": "platelets", "anc": "ANC", "hb": "Hb", "crp": "CRP", "ferri
 
 
 def patient_flow(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The patient flow (every input row accounted for) and the exclusions, one row per reason."""
+    """The patient flow (every input row accounted for) and the exclusions, one row per reason.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per enrolled patient with ``infused`` (1 = infused), ``lbcl`` (bool),
+        ``simple_ht_high`` and ``ht_high`` (missing = not evaluable), and the baseline labs ``plt``,
+        ``crp``, ``anc``, ``hb``, ``ferritin`` and ``histology`` (``histology_detail``) that the
+        reasons name, as :attr:`Cohort.table`.
+
+    Returns
+    -------
+    flow : DataFrame
+        ``step`` (enrolled, infused, LBCL, simpleHT evaluable, HT evaluable), ``n`` (patients at the
+        step), ``excluded`` (left out since the previous step) and ``reason`` (the reasons with their
+        counts, "; "-separated).
+    exclusions : DataFrame
+        ``step``, ``reason``, ``n``: one row per step and reason of exclusion.
+    """
     steps, reasons = [], []
     n0 = len(table)
     steps.append(("enrolled", n0, 0))

@@ -33,7 +33,35 @@ class MapEntry:
 
 @dataclass(frozen=True)
 class Options:
-    """Reading options of one cohort (see :func:`cartsie.cohort.load` for their meaning)."""
+    """Reading options of one cohort (see :func:`cartsie.cohort.load` for their meaning).
+
+    Made by :func:`make_options`, which checks the arguments; each parameter is an attribute.
+
+    Parameters
+    ----------
+    units : mapping
+        Declared units per table: ``{"patients": {column: unit}, "labs": {column: unit}}``.
+    columns : tuple of MapEntry
+        The column map: registry header -> cartsie name (with its unit and table, if given).
+    sheet : mapping
+        Excel sheet (name, 0-based index or None = found by name, else the first) per table.
+    decimal : mapping
+        Decimal mark of numbers written as text per table (``"."``, ``","`` or None = from the data).
+    thousands : mapping
+        Thousands separator per table (``","``, ``"."``, ``" "``, ``"'"`` or None = from the data).
+    dayfirst : bool or None
+        Day before month in dates such as 02/03/2021; None decides from the data.
+    encoding : str or None
+        Text encoding of CSV files; None is UTF-8 (UTF-16 when the file says so).
+    na : frozenset of str
+        Declared missing codes, as text (999, 999.0 and "999" are one code).
+    strict : bool
+        Doubtful values are errors instead of warnings.
+    cutoff : Timestamp
+        Data cut-off (a day): a date after it is an error.
+    lab_duplicates : {"error", "worst", "mean"}
+        Two different draws on one day: refused, the lowest count kept, or averaged.
+    """
 
     units: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {t: {} for t in TABLES})
     columns: tuple[MapEntry, ...] = ()
@@ -158,7 +186,51 @@ def make_options(
     lab_duplicates: str = "error",
     has_labs: bool = True,
 ) -> Options:
-    """Check and normalise the reading options (see :func:`cartsie.cohort.load`)."""
+    """Check and normalise the reading options (see :func:`cartsie.cohort.load`).
+
+    Parameters
+    ----------
+    units : mapping, optional
+        Units of values not in canonical units: ``{"patients": {"crp": "mg/L"}, "labs": {"hb":
+        "g/L"}}``, or a flat mapping with ``"table.column"`` keys or bare columns only one table has.
+    columns : path, DataFrame or mapping, optional
+        A column map: CSV or frame with ``source``, ``cartsie`` (optional ``unit``, ``table``), or
+        ``{source: cartsie}`` / ``{source: (cartsie, unit)}``.
+    sheet : str, int or mapping, optional
+        Excel sheet (name or 0-based index), or one per table ``{"patients": ..., "labs": ...}``.
+    decimal : str or mapping, optional
+        Decimal mark ``"."`` or ``","`` (or one per table); None tells them apart by pattern.
+    thousands : str or mapping, optional
+        Thousands separator (``","``, ``"."``, ``" "``, ``"'"``, or one per table); must differ from
+        ``decimal``.
+    dayfirst : bool, optional
+        Day before month in dates such as 02/03/2021; None decides from the data.
+    encoding : str, optional
+        Text encoding of CSV files (None: UTF-8, UTF-16 when the file says so).
+    na : iterable or scalar, optional
+        Values that mean missing in this export ("999", "ND").
+    strict : bool, default False
+        Make doubtful values errors instead of warnings.
+    cutoff : date or str, optional
+        Data cut-off (default today); a date after it is an error.
+    lab_duplicates : {"error", "worst", "mean"}, default "error"
+        Two different draws on one day: refuse, keep the lowest count, or average.
+    has_labs : bool, default True
+        Whether a labs table is given: a bare column of ``units`` that both tables can have is then
+        ambiguous and refused.
+
+    Returns
+    -------
+    Options
+        The checked options, per table where they can differ.
+
+    Raises
+    ------
+    InputError
+        For a value that cannot be right (a decimal mark other than "." or ",", equal decimal and
+        thousands marks, an unknown ``lab_duplicates`` rule, a cut-off that is not a date, a column map
+        naming columns cartsie does not have).
+    """
     decimal, thousands = _per_table(decimal, "decimal"), _per_table(thousands, "thousands")
     for table in TABLES:
         if decimal[table] not in (None, ".", ","):

@@ -54,6 +54,19 @@ class Report:
 
     ``headers`` maps (table, canonical column) to the header as written in the file, so that every
     message names the column the way the user sees it in their spreadsheet.
+
+    Parameters
+    ----------
+    strict : bool, default False
+        Doubtful values (:meth:`warn`) are recorded as problems instead of warnings.
+    problems : list of str
+        Errors found so far; :meth:`raise_if_any` raises them all in one :class:`cartsie.CohortError`.
+    warnings : list of str
+        Doubtful values, issued as :class:`cartsie.CohortWarning` by :meth:`emit`.
+    notes : list of str
+        What was done (columns renamed, units converted, rows left out).
+    headers : dict
+        (table, canonical column) -> the header as written in the file.
     """
 
     strict: bool = False

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -159,7 +160,7 @@ def _decode(path: Path, encoding: str | None, report: Report) -> tuple[str, str]
 
 def _delimiter(line: str) -> str:
     counts = {sep: line.count(sep) for sep in (",", ";", "\t", "|")}
-    return max(counts, key=counts.get)
+    return max(counts, key=counts.__getitem__)
 
 
 def header_row(rows: list[list], table: str, options: Options) -> int:
@@ -198,7 +199,9 @@ def _read_csv(path: Path, options: Options, report: Report, table: str) -> pd.Da
     # Ids stay text ("0123" is not 123) and are stored once per patient (category); other columns are
     # parsed as numbers where every value is one, and kept as text otherwise for the values stage.
     # With declared marks every column stays text, so that "2.1" under decimal=',' is noticed.
-    ids = {i: "category" for i, h in enumerate(header) if canonical(h, table, options) == "patient_id"}
+    ids: dict[int, str | type] = {
+        i: "category" for i, h in enumerate(header) if canonical(h, table, options) == "patient_id"
+    }
     if options.decimal[table] is not None or options.thousands[table] is not None:
         ids = {i: ids.get(i, str) for i in range(len(header))}
     body = pd.read_csv(
@@ -289,6 +292,24 @@ def read_file(path: str | Path, table: str, options: Options, report: Report) ->
 
     The frame's ``attrs["reader"]`` names the reader, which decides the origin of numeric dates.
 
+    Parameters
+    ----------
+    path : str or Path
+        The file: CSV (or .txt/.tsv), Excel (.xlsx, .xlsm, .xls), Parquet, SAS (.sas7bdat, .xpt),
+        Stata (.dta) or SPSS (.sav), its kind checked against its first bytes (:data:`READERS`).
+    table : {"patients", "labs"}
+        Which table it is: selects the sheet, the header search and the wording of messages.
+    options : Options
+        The reading options (sheet, encoding, decimal and thousands marks, column map).
+    report : Report
+        Receives the notes (encoding guessed, lines above the header skipped, sheet chosen).
+
+    Returns
+    -------
+    DataFrame
+        The raw values, headers exactly as written (text kept as text where the values stage must
+        decide), with ``attrs["reader"]`` set.
+
     Raises
     ------
     CohortError
@@ -309,12 +330,12 @@ def read_file(path: str | Path, table: str, options: Options, report: Report) ->
             # pyreadstat keeps long names and date formats that pandas' SAS reader loses.
             import pyreadstat
 
-            reader = {
+            readers: dict[str, Callable[[str], tuple]] = {
                 "sas": pyreadstat.read_sas7bdat,
                 "xport": pyreadstat.read_xport,
                 "spss": pyreadstat.read_sav,
-            }[kind]
-            frame = reader(str(path))[0]
+            }
+            frame = readers[kind](str(path))[0]
     except CohortError:
         raise
     except Exception as exc:  # a parser's own failure on a damaged file, whatever its type

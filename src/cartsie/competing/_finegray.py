@@ -158,6 +158,7 @@ def neg_loglik(data: FGData, beta: np.ndarray, sums: Sums | None = None) -> floa
 def gradient_hessian(data: FGData, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, Sums]:
     """Objective (minus log pseudo-likelihood), its gradient and Hessian (the information)."""
     sums = risk_sums(data, beta, second=True)
+    assert sums.s2 is not None  # second=True
     xbar = sums.s1 / sums.s0[:, None]
     grad = -data.x[data.fail].sum(axis=0) + data.d @ xbar
     wt = data.d / sums.s0

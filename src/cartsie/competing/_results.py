@@ -36,6 +36,36 @@ class CumulativeIncidence(Result):
     ``groups`` are in R's factor order (``("all",)`` without a group); ``causes`` are the event codes
     present (ascending); ``cause`` is the one ``at()`` reports by default. ``tests`` holds Gray's test
     for every cause when there are two or more groups (cuminc's ``$Tests``), else None.
+
+    Made by :func:`cartsie.competing.cumulative_incidence`; each parameter is an attribute.
+
+    Parameters
+    ----------
+    _curves : mapping
+        Internal: (group, cause) -> the Aalen-Johansen arrays behind :meth:`at` and ``curves``; not
+        part of the API.
+    groups : tuple
+        Group labels in R's factor order (``("all",)`` without a group).
+    causes : tuple of int
+        The event codes present, ascending (the censoring code excluded).
+    cause : int
+        The cause :meth:`at` reports by default.
+    time, event : str
+        The follow-up time and event-code columns used.
+    group : str or None
+        The grouping column (None: one group ``"all"``).
+    conf_type : {"log-log", "log", "plain"}
+        Transform of the pointwise CIs.
+    conf_level : float
+        Level of the pointwise CIs.
+    z : float
+        The normal quantile of ``conf_level`` (1.96 for 0.95).
+    n : int
+        Rows used.
+    n_missing : int
+        Rows dropped for a missing value in a column used.
+    tests : DataFrame or None
+        Gray's test per cause (index ``cause``; statistic, df, p_value), None with one group.
     """
 
     _curves: Mapping[tuple[object, int], Incidence] = field(repr=False)
@@ -167,7 +197,7 @@ class CumulativeIncidence(Result):
 class FineGray(Result):
     """A fitted Fine-Gray model; see :func:`cartsie.competing.fine_gray`.
 
-    ``summary`` (indexed by term): coef, se, shr, ci_lower, ci_upper, z, p with crr's sandwich
+    ``summary`` (indexed by term): coef, se, shr, ci_lower, ci_upper, z, p_value with crr's sandwich
     variance; ``params``, ``cov`` (that variance), ``naive_cov`` (inverse information, crr's
     ``invinf``), ``loglik`` / ``loglik_null`` (log pseudo-likelihood at the estimate and at 0),
     ``baseline`` (crr's ``uftime``, ``bfitj`` and their cumulative sum). ``infinite_terms`` names
@@ -175,6 +205,50 @@ class FineGray(Result):
     undetermined) in ``summary`` and ``params`` with NaN SE, CI, z and p and NaN rows and columns in
     the covariances; ``last_iterate`` then holds coef and se at the last Newton iterate (what crr
     reports), which ``linear_predictor`` and ``predict`` use.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The coefficient table behind ``summary``, indexed by term.
+    params : Series
+        Coefficients (log subdistribution hazard ratios; crr's ``coef``), indexed by term.
+    cov : DataFrame
+        Their sandwich variance (crr's ``var``).
+    naive_cov : DataFrame
+        The inverse information (crr's ``invinf``).
+    loglik, loglik_null : float
+        Log pseudo-likelihood at the estimate and at 0 (crr's ``loglik`` and ``loglik.null``).
+    baseline : DataFrame
+        ``time`` (crr's ``uftime``), ``hazard`` (``bfitj``) and ``cumulative_hazard``.
+    n : int
+        Rows used.
+    n_events, n_competing, n_censored : int
+        Rows with the cause, with a competing cause, and censored.
+    n_missing : int
+        Rows dropped for a missing value in a column used.
+    converged : bool
+        Whether Newton-Raphson met the tolerance within ``max_iter`` iterations.
+    iterations : int
+        Newton-Raphson iterations used.
+    cause : int
+        The event code of the cause modelled (crr's ``failcode``).
+    censor_code : int
+        The code of censored rows (crr's ``cencode``).
+    conf_level : float
+        Level of the Wald CIs.
+    design : Design
+        The covariate encoding (terms, levels), applied again by :meth:`linear_predictor`.
+    reference : mapping
+        Reference level per categorical covariate.
+    last_time : float
+        The largest observed time; :meth:`predict` is NaN beyond it.
+    infinite_terms : tuple of str
+        Terms whose coefficient is infinite (monotone pseudo-likelihood).
+    last_iterate : DataFrame or None
+        coef and se at the last Newton iterate when some term is infinite (what crr reports).
+    _finite_params : ndarray or None
+        Internal: the last-iterate coefficients used by :meth:`linear_predictor` and
+        :meth:`predict` when some term is infinite; not part of the API.
     """
 
     table: pd.DataFrame

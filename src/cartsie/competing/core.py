@@ -232,17 +232,20 @@ def gray_test(
     rho: float = 0.0,
     strata: str | None = None,
 ) -> TestResult:
-    """Gray's K-sample test that the cumulative incidence of ``cause`` is equal across groups.
+    """Test that the cumulative incidence of ``cause`` is equal across groups (Gray's K-sample test).
 
     Parameters
     ----------
     df : DataFrame
+        One row per patient.
     time, event : str
         Follow-up time and integer event code (``censor_code`` censored, ``cause`` the cause of
         interest, any other code a competing cause).
     group : str
         Column with two or more groups.
     cause, censor_code : int
+        The event code of the cause tested (default 1) and of censored rows (default 0; cuminc's
+        ``cencode``).
     rho : float
         Power of the weight ``(1 - F(t-))^rho`` (cuminc's ``rho``; 0 by default).
     strata : str, optional
@@ -347,6 +350,7 @@ def fine_gray(
     Parameters
     ----------
     df : DataFrame
+        One row per patient.
     time, event : str
         Follow-up time and integer event code (``censor_code`` censored, ``cause`` the cause of
         interest, any other code a competing cause).
@@ -367,7 +371,7 @@ def fine_gray(
     Returns
     -------
     FineGray
-        ``.summary`` (coef, se, shr, ci_lower, ci_upper, z, p), ``.params``, ``.cov``,
+        ``.summary`` (coef, se, shr, ci_lower, ci_upper, z, p_value), ``.params``, ``.cov``,
         ``.naive_cov``, ``.loglik``, ``.loglik_null``, ``.baseline``, ``.n``, ``.n_events``,
         ``.n_missing``, ``.converged``, ``.linear_predictor(df)``, ``.predict(profiles, times)``
         and ``.wald_test(terms)``.

@@ -226,9 +226,9 @@ def _split(rows: np.ndarray, c: int) -> int:
     against the completions of the last ones (per distinct remaining column totals)."""
     best_k, best = 1, np.inf
     for k in range(1, len(rows)):
-        past = np.prod([_compositions(ri, c) for ri in rows[:k]])
+        past = float(np.prod([_compositions(ri, c) for ri in rows[:k]]))
         nodes = min(past, _compositions(rows[:k].sum(), c))
-        future = nodes * np.prod([_compositions(ri, c) for ri in rows[k:-1]])
+        future = nodes * float(np.prod([_compositions(ri, c) for ri in rows[k:-1]]))
         if max(past, future) < best:
             best_k, best = k, max(past, future)
     return best_k

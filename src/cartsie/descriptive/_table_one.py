@@ -28,9 +28,28 @@ class TableOne(Tabular, Result):
     ``summary`` is tidy: one row per (variable, level) with the printed cell of each group and of
     the total, the p-value at full precision and the test used (both repeated on every row of a
     variable). ``stats`` holds the numbers behind the cells, one row per (variable, level, group).
+
     The writers of :mod:`cartsie._display` print it: ``to_frame()``, ``to_markdown()``,
     ``to_html()``, ``to_latex()`` (great-tables), ``to_docx(path)`` (python-docx) and
     ``to_excel(path)`` (openpyxl), with footnotes naming the cells' statistics and the tests.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table behind ``summary``: variable, level, one column per group, total, p_value, test.
+    stats : DataFrame
+        The numbers behind each cell: variable, level, group, n, denominator, percent, median, q1,
+        q3, missing.
+    n : Series
+        Patients per group (and ``total``).
+    group : str
+        The grouping column.
+    groups : tuple
+        The group labels, in column order.
+    labels : mapping
+        Display names of the variables, used by the renderers.
+    n_missing_group : int
+        Rows left out for a missing group.
     """
 
     table: pd.DataFrame

@@ -40,6 +40,31 @@ class FisherResult(Result):
     maximum-likelihood odds ratio and its exact CI, as R prints them; ``alternative`` is the
     alternative hypothesis tested (one-sided ones for 2 x 2 tables). ``simulated`` tells whether the
     p-value is a Monte Carlo one, then from ``n_draws`` random tables drawn with ``seed``.
+
+    Parameters
+    ----------
+    p_value : float
+        The p-value of ``alternative`` (exact, or Monte Carlo when ``simulated``).
+    method : str
+        Description of the test, as R's ``method``.
+    n : int
+        Total count of the table.
+    table : ndarray of int
+        The contingency table tested.
+    odds_ratio : float
+        Conditional maximum-likelihood odds ratio (2 x 2 tables; NaN otherwise or without a CI).
+    ci_lower, ci_upper : float
+        Its exact confidence limits (2 x 2 tables; NaN otherwise).
+    conf_level : float
+        Level of that CI.
+    simulated : bool
+        Whether the p-value is a Monte Carlo one.
+    n_draws : int or None
+        Random tables drawn (R's ``B``), when simulated.
+    seed : int or None
+        Seed of those draws, when simulated.
+    alternative : str
+        The alternative hypothesis: "two-sided", or "less"/"greater" (2 x 2 tables), as fisher.test.
     """
 
     p_value: float
@@ -102,7 +127,23 @@ class FisherResult(Result):
 @dataclass(frozen=True, repr=False)
 class GroupTest(TestResult):
     """A test comparing groups (statistic, df, p_value, method, n) plus the rows dropped for
-    missing values (``n_missing``, as R's ``na.action``)."""
+    missing values (``n_missing``, as R's ``na.action``).
+
+    Parameters
+    ----------
+    statistic : float
+        The test statistic (Kruskal-Wallis: H, tie-corrected).
+    df : float
+        Its degrees of freedom (groups - 1).
+    p_value : float
+        Upper tail of the chi-squared distribution.
+    method : str
+        Name of the test, as R's ``method``.
+    n : int or None
+        Rows used.
+    n_missing : int
+        Rows left out for a missing value or group.
+    """
 
     n_missing: int = 0
 
@@ -175,8 +216,8 @@ def fisher_exact(
     seed: int = 20240501,
     max_states: int = 2_000_000,
 ) -> FisherResult:
-    """Fisher's exact test of independence in an r x c contingency table (two-sided, or one-sided
-    for a 2 x 2 table).
+    """Test independence in an r x c contingency table with Fisher's exact test (two-sided, or
+    one-sided for a 2 x 2 table).
 
     Parameters
     ----------
@@ -289,7 +330,20 @@ def fisher_exact(
 
 
 def chisq_test(table, correct: bool = True) -> TestResult:
-    """Pearson's chi-squared test of independence, as R's ``chisq.test(table, correct = TRUE)``.
+    """Test independence with Pearson's chi-squared test, as R's ``chisq.test(table, correct = TRUE)``.
+
+    Parameters
+    ----------
+    table : array-like or DataFrame
+        Counts, at least 2 x 2 (e.g. ``pd.crosstab(df[variable], df[group])``).
+    correct : bool, default True
+        Apply Yates' continuity correction to 2 x 2 tables (R's ``correct``).
+
+    Returns
+    -------
+    TestResult
+        ``.statistic`` (X-squared), ``.df``, ``.p_value``, ``.method`` and ``.n`` (the total count);
+        all NaN when fewer than two rows or columns have a nonzero total.
 
     Notes
     -----
@@ -311,11 +365,12 @@ def chisq_test(table, correct: bool = True) -> TestResult:
 
 
 def kruskal_wallis(df: pd.DataFrame, value: str, group: str) -> GroupTest:
-    """Kruskal-Wallis rank sum test of ``value`` across the levels of ``group``.
+    """Compare ``value`` across the levels of ``group`` with the Kruskal-Wallis rank sum test.
 
     Parameters
     ----------
     df : DataFrame
+        One row per patient.
     value : str
         Numeric column.
     group : str
@@ -386,6 +441,7 @@ def table_one(
     Parameters
     ----------
     df : DataFrame
+        One row per patient.
     group : str
         Column defining the groups (rows with a missing group are left out, counted in
         ``.n_missing_group``).
@@ -418,8 +474,8 @@ def table_one(
     Returns
     -------
     TableOne
-        ``.summary``: tidy DataFrame with columns variable, level, one per group, total, p, test
-        (cells as printed, ``p`` at full precision); ``.stats``: the numbers behind each cell (n,
+        ``.summary``: tidy DataFrame with columns variable, level, one per group, total, p_value,
+        test (cells as printed, ``p_value`` at full precision); ``.stats``: the numbers behind each cell (n,
         denominator, percent, median, q1, q3, missing); ``.n`` group sizes; ``.to_markdown()``,
         ``.to_html()``.
 
@@ -473,9 +529,9 @@ def _run_test(fisher_options: Mapping | None):
         if _drop_empty(table).shape[1] < 2:
             return math.nan, "Fisher's exact test" if name == "fisher" else "Pearson's chi-squared test"
         if name == "fisher":
-            res = fisher_exact(table, **options)
-            return res.p_value, res.method
-        res = chisq_test(table)
-        return res.p_value, res.method
+            fisher = fisher_exact(table, **options)
+            return fisher.p_value, fisher.method
+        chisq = chisq_test(table)
+        return chisq.p_value, chisq.method
 
     return run

@@ -29,6 +29,15 @@ class CoxZph(Result):
     ``summary`` is indexed by covariate (one row per covariate, all levels of a categorical one
     together, as R's ``terms = TRUE``) and ``GLOBAL``, with columns ``statistic`` (chi-square),
     ``df`` and ``p_value``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The result table behind ``summary``.
+    transform : {"km", "rank", "identity", "log"}
+        The time transform g(t) (R's ``transform``).
+    method : str
+        Description of the test, shown in reprs.
     """
 
     table: pd.DataFrame
@@ -61,13 +70,64 @@ class CoxZph(Result):
 class Cox(Result):
     """A fitted Cox model; see :func:`cartsie.survival.cox`.
 
-    ``summary`` has columns coef, se, hr, ci_lower, ci_upper, z, p (plus ``se_naive`` when the
+    ``summary`` has columns coef, se, hr, ci_lower, ci_upper, z, p_value (plus ``se_naive`` when the
     robust variance is used) indexed by term; ``tests`` holds the likelihood-ratio, Wald and score
     (log-rank) global tests of ``summary(coxph)`` (and the robust score test when robust).
     ``infinite_terms`` names the coefficients that are infinite (monotone likelihood): they are
     +-inf (NaN when the sign is undetermined) in ``summary`` and ``params``, with NaN SE, CI, z and
     p, and NaN rows and columns in ``cov``; ``last_iterate`` then holds coef and se at the last
     Newton iterate, which is what R's coxph prints.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The coefficient table behind ``summary``, indexed by term.
+    params : Series
+        Coefficients (log hazard ratios), indexed by term.
+    cov : DataFrame
+        Their variance matrix (the robust one when ``robust``; R's ``vcov(fit)``).
+    naive_cov : DataFrame
+        The model-based variance matrix (R's ``fit$naive.var`` when robust, else equal to ``cov``).
+    tests : DataFrame
+        Global tests indexed by test (likelihood_ratio, wald, score, robust_score when robust), with
+        statistic, df, p_value.
+    loglik : float
+        Log partial likelihood at the estimate (R's ``fit$loglik[2]``).
+    loglik_null : float
+        Log partial likelihood at beta = 0 (``fit$loglik[1]``).
+    n : int
+        Rows used.
+    n_events : int
+        Events (code 1) among them.
+    n_missing : int
+        Rows dropped for a missing value in any column used.
+    converged : bool
+        Whether Newton-Raphson converged within ``iter_max`` iterations.
+    iterations : int
+        Newton-Raphson iterations used.
+    ties : {"efron", "breslow"}
+        The handling of tied event times.
+    robust : bool
+        Whether ``se`` and ``cov`` are the robust (sandwich) ones.
+    conf_level : float
+        Level of the Wald CIs.
+    design : Design
+        The covariate encoding (terms, levels), applied again by :meth:`linear_predictor`.
+    reference : mapping
+        Reference level per categorical covariate.
+    strata : str or None
+        The stratification column, if any.
+    cluster : str or None
+        The cluster column of the robust variance, if any.
+    infinite_terms : tuple of str
+        Terms whose coefficient is infinite (monotone likelihood).
+    last_iterate : DataFrame or None
+        coef and se at the last Newton iterate when some term is infinite (what R's coxph prints).
+    _data : CoxData or None
+        Internal: the sorted data of the fit, kept for :meth:`check_ph`; not part of the API.
+    _finite_params : ndarray or None
+        Internal: the last-iterate coefficients used by :meth:`linear_predictor` and
+        :meth:`check_ph` when some term is infinite; not part of the API.
     """
 
     table: pd.DataFrame
@@ -147,6 +207,7 @@ class Cox(Result):
                 f"check_ph(): transform must be one of {', '.join(_zph.TRANSFORMS)}; got {transform!r}."
             )
         terms = _term_columns(self.design)
+        assert self._data is not None, "check_ph() needs a Cox result made by cox()"
         names, chisq, df, p = _zph.zph_table(self._data, self._beta(), terms, transform)
         table = pd.DataFrame({"statistic": chisq, "df": df, "p_value": p}, index=pd.Index(names, name="term"))
         return CoxZph(table=table, transform=transform)
@@ -315,7 +376,9 @@ def fit_cox(
         if cluster is None:
             cl, ncl = np.arange(len(sd.time)), len(sd.time)
         else:
-            cl, ncl = _codes(sd.frame, cluster)
+            codes, ncl = _codes(sd.frame, cluster)
+            assert codes is not None  # cluster is a column here
+            cl = codes
         var, rscore = _cox.robust_variance(data, fit, cl[data.order], ncl)
         naive = fit.var
     terms = list(design.terms)

@@ -180,7 +180,8 @@ def first_below_half(time: np.ndarray, y: np.ndarray, tol: float = SQRT_EPS) -> 
 def print_median(curve: Curve) -> tuple[float, float, float]:
     """Median and CI as in ``print(fit)`` / ``summary(fit)$table`` (see :func:`first_below_half`)."""
     arr = curve.with_start()
-    return tuple(first_below_half(arr["time"], arr[k]) for k in ("surv", "lower", "upper"))
+    q, lo, hi = (first_below_half(arr["time"], arr[k]) for k in ("surv", "lower", "upper"))
+    return q, lo, hi
 
 
 def restricted_mean(curve: Curve, end_time: float) -> tuple[float, float]:

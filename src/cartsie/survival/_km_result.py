@@ -20,8 +20,26 @@ ALL = "all"
 class KaplanMeier(Result):
     """Kaplan-Meier curves (one per group) as R's ``survfit(Surv(time, event) ~ group)``.
 
-    Attributes: ``_curves`` (internal arrays), ``groups`` (labels in R's factor order), ``n``,
-    ``n_missing``, ``conf_type``, ``conf_level`` and the column names used.
+    Made by :func:`cartsie.survival.kaplan_meier`; each parameter is an attribute, and ``groups``
+    gives the labels in R's factor order.
+
+    Parameters
+    ----------
+    _curves : tuple of Curve
+        Internal: the per-group arrays (times, numbers at risk, events, S, Greenwood SE, limits)
+        behind :attr:`curves`, :meth:`at` and the medians; not part of the API.
+    time, event : str
+        The follow-up time and event columns used.
+    group : str or None
+        The grouping column (None: one curve labelled ``"all"``).
+    conf_type : {"log", "log-log", "plain"}
+        The pointwise CI type (R's ``conf.type``).
+    conf_level : float
+        The confidence level of the pointwise CIs and of the median CIs.
+    n : int
+        Rows used.
+    n_missing : int
+        Rows dropped for a missing time, event or group (R's ``na.omit``).
     """
 
     _curves: tuple[Curve, ...]

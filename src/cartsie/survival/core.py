@@ -137,8 +137,26 @@ def survival_at(
 ) -> pd.DataFrame:
     """Landmark survival (e.g. at 12 months) with CI per group, in one call.
 
-    Returns the DataFrame of :meth:`KaplanMeier.at`: group, time, n_risk, n_event, n_censor,
-    survival, std_err, ci_lower, ci_upper.
+    Parameters
+    ----------
+    df : DataFrame
+        One row per patient.
+    time, event : str
+        Follow-up time (>= 0) and event indicator (1 event, 0 censored).
+    group : str, optional
+        Column defining the groups (R's factor order); default one curve for everybody.
+    at : float or iterable of float, default 12
+        Landmark time(s), in the unit of ``time``.
+    conf_type : {"log", "log-log", "plain"}, default "log"
+        Pointwise CI type, as for :func:`kaplan_meier`.
+    conf_level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        The DataFrame of :meth:`KaplanMeier.at`: group, time, n_risk, n_event, n_censor,
+        survival, std_err, ci_lower, ci_upper; one row per group and time.
 
     Notes
     -----
@@ -161,6 +179,31 @@ def dor_among_responders(
     Responders are the rows with a non-missing ``dor_months`` (the endpoints table leaves it
     missing for non-responders, as :mod:`cartsie.cohort.endpoints` defines it); DOR runs from first
     response to progression or death (``dor_event`` = 1) or censoring (0).
+
+    Parameters
+    ----------
+    endpoints : DataFrame
+        The endpoints table (e.g. :attr:`cartsie.cohort.Cohort.endpoints`, or ``Cohort.table``).
+    group : str, optional
+        Column defining the curves; default one curve for all responders.
+    conf_type : {"log", "log-log", "plain"}, default "log"
+        Pointwise CI type, as for :func:`kaplan_meier`.
+    conf_level : float, default 0.95
+        Confidence level.
+    time : str, default "dor_months"
+        Duration of response (missing for non-responders).
+    event : str, default "dor_event"
+        1 for progression or death, 0 for censoring.
+
+    Returns
+    -------
+    KaplanMeier
+        The curves of the responders (``n`` counts responders only).
+
+    Raises
+    ------
+    InputError
+        When nobody has ``time`` filled in, or a responder lacks ``event``.
 
     Notes
     -----
@@ -185,7 +228,25 @@ def dor_among_responders(
 
 @dataclass(frozen=True, repr=False)
 class MedianFollowup(Result):
-    """Median follow-up by the reverse Kaplan-Meier method, with its CI."""
+    """Median follow-up by the reverse Kaplan-Meier method, with its CI.
+
+    Made by :func:`median_followup`; each parameter is an attribute.
+
+    Parameters
+    ----------
+    median : float
+        The median follow-up, in the unit of the time column (NaN when not reached).
+    ci_lower, ci_upper : float
+        Its confidence limits (``quantile.survfit`` on the reverse curve; NaN when not reached).
+    conf_type : {"log", "log-log", "plain"}
+        The pointwise CI type used.
+    conf_level : float
+        The confidence level.
+    n : int
+        Rows used.
+    n_missing : int
+        Rows dropped for a missing time or event.
+    """
 
     median: float
     ci_lower: float
@@ -221,6 +282,23 @@ def median_followup(
 ) -> MedianFollowup:
     """Median follow-up time by the reverse Kaplan-Meier method (censoring treated as the event).
 
+    Parameters
+    ----------
+    df : DataFrame
+        One row per patient.
+    time, event : str
+        Follow-up time (>= 0) and event indicator (1 event, 0 censored); the reverse curve treats
+        0 as the event.
+    conf_type : {"log", "log-log", "plain"}, default "log"
+        Pointwise CI type of the reverse curve, as for :func:`kaplan_meier`.
+    conf_level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    MedianFollowup
+        ``median``, ``ci_lower``, ``ci_upper``, ``n``, ``n_missing``.
+
     Notes
     -----
     R: ``quantile(survfit(Surv(time, 1 - event) ~ 1, conf.type = conf_type), 0.5)``; the CI is that
@@ -239,7 +317,31 @@ def median_followup(
 @dataclass(frozen=True, repr=False)
 class LogRank(Result):
     """Log-rank test: ``statistic`` (chi-square), ``df``, ``p_value``, and per-group ``summary``
-    (n, observed, expected, (O-E)^2/E, (O-E)^2/V as ``print.survdiff``)."""
+    (n, observed, expected, (O-E)^2/E, (O-E)^2/V as ``print.survdiff``).
+
+    Made by :func:`logrank`; each parameter is an attribute.
+
+    Parameters
+    ----------
+    statistic : float
+        The chi-square statistic (R's ``chisq``).
+    df : int
+        Its degrees of freedom: groups with expected > 0, minus 1.
+    p_value : float
+        Upper tail of the chi-square distribution.
+    table : DataFrame
+        Per group (index ``group``): n, observed, expected, oe2_e, oe2_v.
+    variance : DataFrame
+        Covariance matrix of observed - expected (R's ``var``), groups by groups.
+    n : int
+        Rows used.
+    n_missing : int
+        Rows dropped for a missing time, event, group or stratum.
+    strata : str or None
+        The stratification column, if any.
+    method : str
+        Description of the test, shown in reprs.
+    """
 
     statistic: float
     df: int
@@ -278,6 +380,7 @@ def logrank(df: pd.DataFrame, time: str, event: str, group: str, strata: str | N
     Parameters
     ----------
     df : DataFrame
+        One row per patient.
     time, event : str
         Follow-up time and event indicator (1 event, 0 censored).
     group : str
@@ -358,6 +461,7 @@ def cox(
     Parameters
     ----------
     df : DataFrame
+        One row per patient.
     time, event : str
         Follow-up time and event indicator (1 event, 0 censored).
     covariates : str or list of str
@@ -383,7 +487,7 @@ def cox(
     Returns
     -------
     Cox
-        ``.summary`` (coef, se, hr, ci_lower, ci_upper, z, p; ``se`` is the robust SE when robust,
+        ``.summary`` (coef, se, hr, ci_lower, ci_upper, z, p_value; ``se`` is the robust SE when robust,
         and ``se_naive`` then holds the model-based one), ``.tests`` (likelihood ratio, Wald,
         score, robust score), ``.params``, ``.cov``, ``.n``, ``.n_events``, ``.n_missing``,
         ``.converged``, ``.linear_predictor(df)``, ``.check_ph(transform)`` and ``.concordance``

@@ -17,6 +17,9 @@ from cartsie.synthetic.model import (
     Model,
 )
 
+#: missing value of the text columns, as np.where's argument (numpy's stubs refuse a bare None)
+_NONE = np.array(None, dtype=object)
+
 
 def _logistic(rng: np.random.Generator, lp: np.ndarray) -> np.ndarray:
     return rng.random(len(lp)) < 1.0 / (1.0 + np.exp(-lp))
@@ -42,7 +45,7 @@ def _baseline(rng: np.random.Generator, n: int, m: Model) -> pd.DataFrame:
     bridging = _logistic(rng, m.bridging + m.bridging_b * B)
     bridging_pd = _logistic(rng, m.bridging_pd + m.bridging_pd_i * I + m.bridging_pd_b * B)
     other_resp = rng.choice(["CR", "PR", "SD"], n, p=[0.2, 0.45, 0.35])
-    bridging_response = np.where(bridging, np.where(bridging_pd, "PD", other_resp), None)
+    bridging_response = np.where(bridging, np.where(bridging_pd, "PD", other_resp), _NONE)
     lines = rng.choice([1, 2, 3, 4, 5], n, p=[0.025, 0.625, 0.22, 0.09, 0.04])
     return pd.DataFrame(
         {
@@ -294,7 +297,7 @@ def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m:
     # death before day 90 without a day-90 assessment: not evaluable
     early_fail = np.fmin(prog_d, death_d) < 90
     response = np.where(early_fail & (level >= 1), "NE", response)
-    response = np.where(end < 90, None, response)
+    response = np.where(end < 90, _NONE, response)
     responder = np.isin(response, ["CR", "PR"])
     response_day = np.where(responder, np.where(rng.random(n) < 0.8, rng.integers(26, 36, n), 90), np.nan)
     progression = prog_d
@@ -307,9 +310,9 @@ def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m:
         "response_day": response_day,
         "progression_day": progression,
         "death_day": death_d,
-        "death_cause": np.where(np.isnan(death_d), None, cause),
+        "death_cause": np.where(np.isnan(death_d), _NONE, cause),
         "spm_day": spm_d,
-        "spm_type": np.where(np.isnan(spm_d), None, np.where(myeloid, "myeloid", "other")),
+        "spm_type": np.where(np.isnan(spm_d), _NONE, np.where(myeloid, "myeloid", "other")),
         "next_therapy_day": next_therapy,
         "last_followup_day": last_fu,
         "infusion_date": _START + entry.astype("timedelta64[D]"),
@@ -370,8 +373,8 @@ def _labs(rng: np.random.Generator, df: pd.DataFrame, tox: dict, events: dict, m
     length = tox["early_days"][:, None]
     severe = tox["severe"][:, None]
     episode = (day >= start) & (day < start + length)
-    ep_low = np.where(severe, np.log(0.12), np.log(0.6))
-    ep_high = np.where(severe, np.log(0.48), np.log(1.4))
+    ep_low = np.where(severe, float(np.log(0.12)), float(np.log(0.6)))
+    ep_high = np.where(severe, float(np.log(0.48)), float(np.log(1.4)))
     ep_value = np.exp(ep_low + (ep_high - ep_low) * rng.random((n, v)))
     middle = np.abs(day - (start + length / 2)) < np.maximum(length / 2 - 3, 0)
     ep_value = np.where(tox["profound"][:, None] & middle, rng.uniform(0.02, 0.095, (n, v)), ep_value)

@@ -114,9 +114,19 @@ def cartsie_like(seed: int = 2024, n_enrolled: int = 1002, model: Model = DEFAUL
     **Synthetic data, not patient data** (every row has ``synthetic = 1``). See the module docstring
     for the model and :func:`tables` for the parameters.
 
+    Parameters
+    ----------
+    seed : int, default 2024
+        Seed of the random generator: the same seed gives the same cohort.
+    n_enrolled : int, default 1002
+        Enrolled patients; the published flow is scaled to it (:func:`flow_counts`).
+    model : Model
+        The generative model's parameters (default: the calibrated ones).
+
     Returns
     -------
     cartsie.cohort.Cohort
+        The validated cohort: patients, labs, endpoints, scores, ICAHT grades and the patient flow.
     """
 
     t = tables(seed, n_enrolled, model)
@@ -124,7 +134,23 @@ def cartsie_like(seed: int = 2024, n_enrolled: int = 1002, model: Model = DEFAUL
 
 
 def write(out_dir: str | Path, seed: int = 2024, n_enrolled: int = 1002) -> list[Path]:
-    """Write ``synthetic_patients.csv`` and ``synthetic_labs.csv`` (seed in the name) to ``out_dir``."""
+    """Write ``synthetic_patients.csv`` and ``synthetic_labs.csv`` (seed in the name) to ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to write to (created if needed; files there with the same names are replaced).
+    seed : int, default 2024
+        Seed of the random generator, as for :func:`tables`.
+    n_enrolled : int, default 1002
+        Enrolled patients, as for :func:`tables`.
+
+    Returns
+    -------
+    list of Path
+        The two files written: ``synthetic_patients_seed{seed}.csv`` and
+        ``synthetic_labs_seed{seed}.csv``.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     t = tables(seed, n_enrolled)

@@ -34,7 +34,111 @@ class Model:
     """Parameters of the generative model (see the module docstring); the defaults are calibrated.
 
     Coefficients act on the linear predictor of a logistic or log-normal model as named; ``s`` is the
-    HT score (0-7), ``sh`` simpleHT high (0/1), ``B``, ``M``, ``I`` the latents.
+    HT score (0-7), ``sh`` simpleHT high (0/1), ``B``, ``M``, ``I`` the latents. Names ending in
+    ``_b``, ``_m``, ``_i``, ``_s``, ``_sh`` are the loadings of B, M, I, s and sh; ``_log`` a centre on
+    the log scale, ``_sd`` a residual standard deviation; ``e`` in the formulas is a standard-normal
+    draw. Times are in days (from infusion unless said otherwise), labs in canonical units. Change
+    parameters with :meth:`with_`.
+
+    Parameters
+    ----------
+    plt_log, plt_m, plt_b, plt_sd : float
+        Baseline platelets (10^9/L): ``log plt = plt_log + plt_m M + plt_b B + plt_sd e``.
+    anc_log, anc_m, anc_sd : float
+        Baseline ANC (10^9/L): ``log anc = anc_log + anc_m M + anc_sd e``.
+    hb_mean, hb_m, hb_i, hb_sd : float
+        Baseline hemoglobin (g/dL, normal, cut to 5-17): ``hb_mean + hb_m M + hb_i I + hb_sd e``.
+    crp_log, crp_i, crp_b, crp_sd : float
+        Baseline CRP (mg/dL): ``log crp = crp_log + crp_i I + crp_b B + crp_sd e``.
+    ferritin_log, ferritin_i, ferritin_m, ferritin_b, ferritin_sd : float
+        Baseline ferritin (ng/mL): ``log ferritin = ferritin_log + ferritin_i I + ferritin_m M +
+        ferritin_b B + ferritin_sd e``.
+    stage_b : float
+        Loading of B on the ordinal logistic latent of the Ann Arbor stage (1-4; fixed cut-offs).
+    bulky, bulky_b : float
+        Logit of P(bulky disease): ``bulky + bulky_b B``.
+    ldh, ldh_b : float
+        Logit of P(LDH above the upper limit of normal): ``ldh + ldh_b B``.
+    ldh_missing : float
+        Probability that the LDH value is not recorded.
+    ecog2, ecog2_b : float
+        Logit of P(ECOG performance status >= 2), an IPI factor: ``ecog2 + ecog2_b B``.
+    extranodal, extranodal_b : float
+        Logit of P(extranodal involvement counted by the IPI): ``extranodal + extranodal_b B``.
+    bridging, bridging_b : float
+        Logit of P(bridging therapy): ``bridging + bridging_b B``.
+    bridging_pd, bridging_pd_i, bridging_pd_b : float
+        Logit of P(progression on bridging therapy) among the bridged: ``bridging_pd +
+        bridging_pd_i I + bridging_pd_b B``.
+    marrow, marrow_m, marrow_b : float
+        Logit of P(bone-marrow involvement): ``marrow + marrow_m M + marrow_b B``.
+    refractory, refractory_b : float
+        Logit of P(refractory disease): ``refractory + refractory_b B``.
+    crs_i, crs_b, crs_s : float
+        Loadings of I, B and s on the ordinal logistic latent of the CRS grade.
+    crs_cuts : tuple of 4 float
+        Its cut-offs between grades 0 | 1 | 2 | 3 | 4.
+    icans_i, icans_crs, icans_axicel : float
+        Loadings of I, the CRS grade and axi-cel (vs tisa-cel) on the latent of the ICANS grade.
+    icans_cuts : tuple of 4 float
+        Its cut-offs between grades 0 | 1 | 2 | 3 | 4.
+    early, early_s, early_m : float
+        Logit of P(severe early neutropenia, ANC <= 0.5): ``early + early_s s + early_m M``.
+    early_days_log, early_days_m, early_days_s, early_days_sd : float
+        Length of that episode (days, cut to 1-40): ``log days = early_days_log + early_days_m M +
+        early_days_s s + early_days_sd e``.
+    profound : float
+        Intercept of the logit of P(profound neutropenia, ANC < 0.1) during a severe episode (plus
+        0.3 M + log(days / 7)).
+    late_log, late_s, late_m, late_long_early, late_sd : float
+        ANC nadir of the dip after day 30 (10^9/L): ``log nadir = late_log + late_s s + late_m M +
+        late_long_early [severe early episode of >= 7 days] + late_sd e``.
+    recovered_log : float
+        Log of the recovered ANC level after day 30 (10^9/L; between-patient sd 0.3).
+    plt_late, plt_late_m, plt_late_sd : float
+        Platelets after day 30 as a log-ratio to baseline: ``plt_late + plt_late_m M + plt_late_sd e``.
+    hb_late, hb_late_sd : float
+        Hemoglobin after day 30 (g/dL): ``hb_late + 0.35 (baseline hb - 11) + 0.8 hb_late_sd e``.
+    resp, resp_b, resp_i, resp_s, resp_sh, resp_bridging_pd : float
+        Ordinal logistic latent of the day-90 response: intercept and loadings of B, I, s, sh and of
+        progression on bridging therapy.
+    resp_cuts : tuple of 3 float
+        Its cut-offs PD | SD | PR | CR.
+    cure_cr, cure_pr, cure_b, cure_sh : float
+        Logit of the cured (never progressing) fraction: ``cure_cr`` after CR or ``cure_pr`` after
+        PR, plus ``cure_b B + cure_sh sh``.
+    ttp_cr_log, ttp_pr_log, ttp_sd_log, ttp_sd : float
+        Time to progression after day 90 of the not cured, by day-90 response (CR, PR, SD):
+        ``log days = ttp_*_log + ttp_sd e`` (PD progresses between days 20 and 88).
+    sd_durable : float
+        Probability that stable disease never progresses.
+    post_prog_log, post_prog_sd, post_prog_b, post_prog_i : float
+        Days from progression to death: ``log days = post_prog_log - post_prog_b B - post_prog_i I +
+        post_prog_sd e``.
+    nrm, nrm_sh, nrm_i, nrm_age, nrm_late : float
+        Logit of P(non-relapse death): intercept and loadings of sh, I, age (per year above 59) and
+        severe late neutropenia (late nadir <= 0.5).
+    nrm_log, nrm_sd : float
+        Day of a non-relapse death: ``log day = nrm_log + nrm_sd e`` (at least day 3).
+    nrm_infection : float
+        Probability that a non-relapse death is from infection (toxicity 0.2, other 0.24 and unknown
+        0.12 are fixed, so the default 0.44 makes them sum to 1).
+    spm, spm_ht, spm_age, spm_stage, spm_marrow, spm_thrombo : float
+        Logit of P(second primary malignancy): intercept and loadings of HT high, age (per year
+        above 59), stage >= 3, bone-marrow involvement and late platelets < 55.
+    spm_log, spm_sd : float
+        Day of the malignancy: ``log day = spm_log + spm_sd e``.
+    spm_myeloid : float
+        Intercept of the logit of P(myeloid malignancy) (plus 0.5 for marrow involvement and 0.5
+        for late thrombocytopenia).
+    spm_death_log : float
+        Days from the malignancy to death: ``log days = spm_death_log + e``.
+    entry_shape : float
+        Shape ``a`` of the Beta(a, 1) distribution of infusion dates over 2019-01-01 to 2024-01-31
+        (above 1: more infusions in later years).
+    loss_per_year : float
+        Rate of loss to follow-up per year (exponential); follow-up otherwise ends at the data
+        cut-off, 2024-04-30.
     """
 
     # baseline labs: log-scale centre, latent loadings, residual sd
@@ -172,11 +276,13 @@ DEFAULT_MODEL = Model()
 class SyntheticTables:
     """Raw synthetic input tables (in cartsie's input schema), before :func:`cartsie.cohort.load`.
 
-    Attributes
+    Made by :func:`tables`; each parameter is an attribute.
+
+    Parameters
     ----------
     patients : DataFrame
-        One row per simulated patient: the patients-table columns of :mod:`cartsie.schema` with dates,
-        and ``synthetic = 1``.
+        One row per simulated patient: the patients-table columns of :mod:`cartsie.cohort.schema` with
+        dates, and ``synthetic = 1``.
     labs : DataFrame
         Long blood counts of the infused patients: ``patient_id``, ``day``, ``anc``, ``plt``, ``hb``,
         ``synthetic``.
@@ -190,7 +296,24 @@ class SyntheticTables:
 
 
 def flow_counts(n_enrolled: int = 1002) -> dict[str, int]:
-    """The published patient flow scaled to ``n_enrolled`` (exactly the published one for 1002)."""
+    """The published patient flow scaled to ``n_enrolled`` (exactly the published one for 1002).
+
+    Parameters
+    ----------
+    n_enrolled : int, default 1002
+        Enrolled patients (at least 50).
+
+    Returns
+    -------
+    dict of str to int
+        Patients at each step of :data:`PUBLISHED_FLOW` (enrolled, infused, lbcl, simple_ht, ht,
+        ht_high, simple_ht_high), each published count times ``n_enrolled / 1002``, rounded.
+
+    Raises
+    ------
+    ValueError
+        When ``n_enrolled`` is below 50.
+    """
     if n_enrolled < 50:
         raise ValueError(f"n_enrolled must be at least 50 (got {n_enrolled}).")
     f = n_enrolled / PUBLISHED_FLOW["enrolled"]

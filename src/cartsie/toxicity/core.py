@@ -210,6 +210,23 @@ def recovery_phenotype(anc: S.Series, end: np.ndarray, max_gap: int) -> np.ndarr
       1.0 after day 21;
     * ``quick``: recovery without such a second dip, or ANC never below 1.0;
     * missing: no measurement from day 0, or no recovery yet and no 14-day aplasia (unclassifiable).
+
+    Parameters
+    ----------
+    anc : cartsie.toxicity._series.Series
+        The ANC measurements (10^9/L) of every patient, as :func:`grade_icaht` reads them from
+        ``labs``: patient code, day since infusion and value, sorted, one per day.
+    end : ndarray of float
+        Last day considered, per patient code (inclusive; ``inf`` = up to the last measurement),
+        as ``late_end`` of :func:`grade_icaht`.
+    max_gap : int
+        Longest gap, in days, between two measurements below 0.5 that still counts as one aplastic
+        run.
+
+    Returns
+    -------
+    ndarray of object
+        One entry per patient code: ``"quick"``, ``"intermittent"``, ``"aplastic"`` or None.
     """
     s = anc.select((anc.day >= 0) & (anc.day <= end[anc.code]))
     n = s.n_patients
@@ -339,6 +356,16 @@ class CytopeniaScheme:
     Duration grade: 1 for any day below the duration threshold, then the highest grade whose bound
     the longest episode exceeds (``duration_above[k]`` days for grade k + 2). Grade 4 depth and grade 5
     need clinical input (bleeding, infection, death) and are never assigned from counts.
+
+    Parameters
+    ----------
+    depth : tuple of 3 float
+        Thresholds of depth grades 1, 2 and 3, in the analyte's canonical unit: a value strictly
+        below ``depth[k]`` is at least grade k + 1 (NaN: that grade is set elsewhere, e.g. by
+        ``hb_lln``).
+    duration_above : tuple of 3 int
+        Days that the longest episode below the duration threshold must exceed for grades 2, 3
+        and 4.
     """
 
     depth: tuple[float, float, float]
