@@ -64,7 +64,7 @@ def test_score_rows_as_r(adjusted):
     assert_estimates(s["coef"], case["coef"], what="coef")
     assert_estimates(s["se"], case["se"], what="se")
     assert_estimates(s["z"], case["z"], what="z")
-    assert_p(s["p"], case["p"], what="p")
+    assert_p(s["p_value"], case["p"], what="p")
     assert_estimates(np.log(s["ci_lower"]), case["lower"], what="lower")
     assert_estimates(np.log(s["ci_upper"]), case["upper"], what="upper")
     assert_estimates(s[RATIO[case["model"]]], np.exp(r_array(case["coef"])).tolist())

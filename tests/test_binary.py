@@ -69,7 +69,7 @@ def test_glm_table(wald):
     assert_estimates(s["coef"], case["coef"], what="coef")
     assert_estimates(s["se"], case["se"], what="se")
     assert_estimates(s["z"], case["z"], what="z")
-    assert_p(s["p"], case["p"], what="p")
+    assert_p(s["p_value"], case["p"], what="p")
     assert_estimates(s["odds_ratio"], np.exp(r_array(case["coef"])).tolist(), what="OR")
     assert_estimates(np.log(s["ci_lower"]), case["wald_lower"], what="Wald lower")
     assert_estimates(np.log(s["ci_upper"]), case["wald_upper"], what="Wald upper")
@@ -114,7 +114,7 @@ def test_profile_likelihood_limits(case):
         assert np.all(diff <= MASS_PROFILE_SE_FRACTION * s["se"].to_numpy()), key
     # estimates and p do not depend on the CI type
     assert_estimates(s["coef"], case["coef"])
-    assert_p(s["p"], case["p"])
+    assert_p(s["p_value"], case["p"])
     res90 = fit(case, ci="profile", conf_level=0.90)
     assert_estimates(np.log(res90.summary["ci_lower"]), case["profile90_lower"])
     assert_estimates(np.log(res90.summary["ci_upper"]), case["profile90_upper"])
@@ -129,7 +129,7 @@ def test_firth_as_brglm2(case, ci):
     assert_estimates(s["coef"], ref["coef"], what="coef")
     assert_estimates(s["se"], ref["se"], what="se")
     assert_estimates(s["z"], ref["z"], what="z")
-    assert_p(s["p"], ref["p"], what="p")
+    assert_p(s["p_value"], ref["p"], what="p")
     assert res.penalized_loglik == pytest.approx(ref["pen_loglik"], rel=1e-9)
     lower, upper = (
         (ref["wald_lower"], ref["wald_upper"])
@@ -162,7 +162,7 @@ def test_separation_warned_and_flagged(name):
     s = res.summary
     for term, value in infinite.items():
         assert s.loc[term, "coef"] == value or (math.isnan(value) and math.isnan(s.loc[term, "coef"]))
-        assert s.loc[term, ["se", "ci_lower", "ci_upper", "z", "p"]].isna().all()
+        assert s.loc[term, ["se", "ci_lower", "ci_upper", "z", "p_value"]].isna().all()
     # R's glm: a huge coefficient; on quasi-separated data glm does not even warn
     r_coef = r_array(case["coef"])
     big = [j for j, t in enumerate(case["terms"]) if t in {r_term(x) for x in infinite}]
@@ -173,7 +173,7 @@ def test_separation_warned_and_flagged(name):
     finite = [j for j, t in enumerate(s.index) if t not in infinite]
     assert_estimates(s["coef"].iloc[finite], r_coef[finite].tolist())
     assert_estimates(s["se"].iloc[finite], r_array(case["se"])[finite].tolist())
-    assert_p(s["p"].iloc[finite], r_array(case["p"])[finite].tolist())
+    assert_p(s["p_value"].iloc[finite], r_array(case["p"])[finite].tolist())
     assert res.iterations == case["iter"] and res.converged == case["converged"]
 
 

@@ -53,7 +53,7 @@ def test_curves_match_cuminc(fitted):
     assert len(case["curves"]) == len(res.groups) * len(res.causes)
     for curve in case["curves"]:
         key = _label(res, curve["name"])
-        inc = res.curves_[key]
+        inc = res._curves[key]
         time = r_array(curve["time"])
         m = (len(time) - 2) // 2  # number of jumps
         post = slice(2, 2 * m + 1, 2)

@@ -69,12 +69,12 @@ def test_coefficient_table(fitted):
     case, fit = fitted
     s = fit.summary
     assert list(s.index) == _terms(case)
-    assert list(s.columns) == ["coef", "se", "shr", "ci_lower", "ci_upper", "z", "p"]
+    assert list(s.columns) == ["coef", "se", "shr", "ci_lower", "ci_upper", "z", "p_value"]
     for col, ref in [("coef", "coef"), ("se", "se"), ("shr", "shr"), ("ci_lower", "ci_lower")]:
         assert_estimates(s[col], case[ref], what=col)
     assert_estimates(s["ci_upper"], case["ci_upper"], what="ci_upper")
     assert_estimates(s["z"], case["z"], what="z")
-    assert_p(s["p"], case["p"], what="p")
+    assert_p(s["p_value"], case["p"], what="p")
 
 
 def test_variances(fitted):
@@ -232,8 +232,8 @@ def test_separation_warns():
     assert issubclass(MonotoneLikelihoodWarning, SeparationWarning)
     assert fit.infinite_terms == ("x3",) and fit.params["x3"] == -np.inf
     s = fit.summary
-    assert s.loc["x3", "shr"] == 0 and s.loc["x3", ["se", "ci_lower", "ci_upper", "z", "p"]].isna().all()
-    assert np.isfinite(s.loc["x1", ["coef", "se", "ci_lower", "ci_upper", "p"]].astype(float)).all()
+    assert s.loc["x3", "shr"] == 0 and s.loc["x3", ["se", "ci_lower", "ci_upper", "z", "p_value"]].isna().all()
+    assert np.isfinite(s.loc["x1", ["coef", "se", "ci_lower", "ci_upper", "p_value"]].astype(float)).all()
     assert fit.last_iterate.loc["x3", "coef"] < -10  # what crr prints
     assert np.isfinite(fit.linear_predictor(df)).all()
 

@@ -67,7 +67,7 @@ def test_spm_gray_test_and_subdistribution_hr(spm):
     assert_estimates(
         [row["shr"], row["ci_lower"], row["ci_upper"]], [ref["shr"], ref["ci_lower"], ref["ci_upper"]]
     )
-    assert_p([row["p"]], [ref["p"]])
+    assert_p([row["p_value"]], [ref["p"]])
     assert fit.n_events == int((spm["spm_event"] == 1).sum())
     assert fit.n_competing == int((spm["spm_event"] == 2).sum())
 

@@ -329,7 +329,7 @@ def test_absent_covariates_are_named(tables, base_est, tmp_path):
         )
     s = fit.summary.iloc[0]
     assert est.loc["surv.os.cox_adjusted.ht", ["value", "ci_low", "ci_high", "p"]].tolist() == pytest.approx(
-        [s["hr"], s["ci_lower"], s["ci_upper"], s["p"]], rel=1e-12
+        [s["hr"], s["ci_lower"], s["ci_upper"], s["p_value"]], rel=1e-12
     )
     assert "not adjusted for bridging (absent from the data)" in (tmp_path / "report.md").read_text()
     unaffected = [i for i in est.index if i.startswith(("surv.os.1y", "flow.", "nrm.", "resp.orr"))]
@@ -357,7 +357,7 @@ def test_cox_with_a_group_without_events(no_death_in_ht_low):
         )
     s = fit.summary.loc["ht_high"]
     assert s["coef"] == np.inf and s["hr"] == np.inf
-    assert np.isnan(s[["se", "ci_lower", "ci_upper", "z", "p"]].astype(float)).all()
+    assert np.isnan(s[["se", "ci_lower", "ci_upper", "z", "p_value"]].astype(float)).all()
     assert fit.infinite_terms == ("ht_high",) and fit.last_iterate.loc["ht_high", "coef"] > 5
     est = estimates(no_death_in_ht_low)
     r = est.loc["surv.os.cox_adjusted.ht"]
@@ -377,7 +377,7 @@ def test_fine_gray_with_a_group_without_events(tables, base):
         fit = fine_gray(pop, "spm_months", "spm_event", ["ht_high"])
     s = fit.summary.loc["ht_high"]
     assert s["coef"] == -np.inf and s["shr"] == 0
-    assert np.isnan(s[["se", "ci_lower", "ci_upper", "z", "p"]].astype(float)).all()
+    assert np.isnan(s[["se", "ci_lower", "ci_upper", "z", "p_value"]].astype(float)).all()
     # crr would print the last iterate: a tiny sHR with a tiny CI and p = 0, as if precise
     assert fit.last_iterate.loc["ht_high", "coef"] < -10
     est = estimates(c)

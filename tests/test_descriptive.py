@@ -309,7 +309,7 @@ def test_table_one_numbers_as_r(tables, item):
     t = tables[item["group"]]
     st = t.stats[t.stats["variable"] == item["variable"]]
     rows = t.summary[t.summary["variable"] == item["variable"]]
-    assert_p(rows["p"].iloc[0], item["p"], what="p")
+    assert_p(rows["p_value"].iloc[0], item["p"], what="p")
     if item["kind"] == "continuous":
         assert rows["test"].iloc[0] == "Kruskal-Wallis rank sum test"
         for cell in item["cells"]:
@@ -357,7 +357,7 @@ def test_table_one_rendering(tables):
     md = t.to_markdown()
     assert md.splitlines()[0] == "| Characteristic | High (N=38) | Low (N=42) | Total (N=80) | p |"
     age = t.summary[t.summary["variable"] == "age"].iloc[0]
-    assert f"| age | {age['High']} | {age['Low']} | {age['total']} | {format_p(age['p'])} |" in md
+    assert f"| age | {age['High']} | {age['Low']} | {age['total']} | {format_p(age['p_value'])} |" in md
     assert "| - missing | 2 | 1 | 3 |  |" in md  # age: missing counted apart
     assert "| stage |  |  |  | .91 |" in md and "| - III | 15 (39%) | 15 (36%) | 30 (38%) |  |" in md
     html = t.to_html()
@@ -380,11 +380,11 @@ def test_table_one_options():
         digits={"age": 1},
     )
     s = t.summary
-    assert list(s.columns) == ["variable", "level", "Low", "High", "p", "test"]
+    assert list(s.columns) == ["variable", "level", "Low", "High", "p_value", "test"]
     assert s["level"].astype(str).tolist() == ["None", "female", "I", "II", "III", "IV"]
-    assert math.isnan(s["p"].iloc[0]) and s["test"].iloc[0] == ""
+    assert math.isnan(s["p_value"].iloc[0]) and s["test"].iloc[0] == ""
     chisq = next(c for c in REF["table_one"] if c["variable"] == "stage" and c["group"] == "group")
-    assert_p(s["p"].iloc[2], chisq["chisq_p"])
+    assert_p(s["p_value"].iloc[2], chisq["chisq_p"])
     assert s["test"].iloc[2] == "Pearson's chi-squared test"
     assert s["Low"].iloc[0].split(" ")[0].count(".") == 1  # one decimal
     assert "| Sex (female) |" in t.to_markdown()
@@ -394,7 +394,7 @@ def test_table_one_categorical_override_and_3_groups():
     df = _t1_data()
     t = table_one(df, "arm", ["ldh_high"], categorical=["ldh_high"], levels={"ldh_high": [0.0, 1.0]})
     item = next(c for c in REF["table_one"] if c["variable"] == "ldh_high" and c["group"] == "arm")
-    assert_p(t.summary["p"].iloc[0], item["p"])
+    assert_p(t.summary["p_value"].iloc[0], item["p"])
     assert t.summary["level"].tolist() == [0.0, 1.0, "missing"]
     t2 = table_one(df, "arm", ["ldh_high"], continuous=["ldh_high"])
     assert t2.summary["test"].iloc[0] == "Kruskal-Wallis rank sum test"

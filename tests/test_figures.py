@@ -70,7 +70,7 @@ def test_flow_diagram_shows_every_count(example):
 
 def test_forest_plot_prints_estimates_and_p():
     rows = pd.DataFrame(
-        {"label": ["HT high"], "estimate": [2.82], "ci_lower": [1.03], "ci_upper": [7.76], "p": [0.04]}
+        {"label": ["HT high"], "estimate": [2.82], "ci_lower": [1.03], "ci_upper": [7.76], "p_value": [0.04]}
     )
     fig = figures.forest_plot(rows)
     assert fig.axes[0].texts[0].get_text() == "2.82 (1.03-7.76)  p = .04"

@@ -92,7 +92,7 @@ def test_table1_cells_are_table_one(example, est):
     ]
     assert est.loc["table1.HT.sex_female.total", "value"] == pytest.approx(female["percent"])
     assert est.loc["table1.HT.sex_female.total", "n"] == female["n"]
-    p = t1.summary.set_index("variable").loc["sex", "p"]
+    p = t1.summary.set_index("variable").loc["sex", "p_value"]
     assert est.loc["table1.HT.sex_female.total", "p"] == pytest.approx(float(np.atleast_1d(p)[0]))
     assert est.loc[["table1.HT.n.total", "table1.HT.n.low", "table1.HT.n.high"], "value"].tolist() == [
         9,
@@ -109,7 +109,7 @@ def test_odds_ratios_and_discrimination(example, est):
     fit = logistic(simple[["crr_day90", "simple_ht_high"]].astype(float), "crr_day90", ["simple_ht_high"])
     row = fit.summary.loc["simple_ht_high"]
     assert est.loc["resp.crr90.simpleht.or", ["value", "ci_low", "ci_high", "p"]].tolist() == pytest.approx(
-        [row["odds_ratio"], row["ci_lower"], row["ci_upper"], row["p"]]
+        [row["odds_ratio"], row["ci_lower"], row["ci_upper"], row["p_value"]]
     )
     ht = example.population("ht")
     sens = diagnostic_metrics(ht["late_icaht_severe"], ht["ht_high"]).summary.loc["sensitivity", "estimate"]

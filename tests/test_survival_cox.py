@@ -75,7 +75,7 @@ def test_coefficients_and_table(fitted):
     assert_estimates(s["ci_lower"], case["lower"], what="lower .95")
     assert_estimates(s["ci_upper"], case["upper"], what="upper .95")
     assert_estimates(s["z"], case["z"], what="z")
-    assert_p(s["p"], case["p"], what="p")
+    assert_p(s["p_value"], case["p"], what="p")
     assert_estimates(fit.cov.to_numpy().ravel(), matrix(case["var"]).ravel().tolist(), what="var")
 
 
@@ -219,7 +219,7 @@ def test_infinite_coefficient_warns_and_matches_r_last_iterate():
     assert fit.infinite_terms == ("group[C]",)
     s = fit.summary
     assert s.loc["group[C]", "coef"] == -np.inf and s.loc["group[C]", "hr"] == 0
-    assert s.loc["group[C]", ["se", "ci_lower", "ci_upper", "z", "p"]].isna().all()
+    assert s.loc["group[C]", ["se", "ci_lower", "ci_upper", "z", "p_value"]].isna().all()
     assert np.isnan(fit.cov.loc["group[C]"]).all() and fit.params["group[C]"] == -np.inf
     # the finite term and the last iterate are R's
     assert fit.iterations == ref["iter"]

@@ -52,7 +52,7 @@ def test_curve_matches_survfit(km_case):
     case, km = km_case
     ref = case["curve"]
     labels = np.array(ref["group"])
-    for c in km.curves_:
+    for c in km._curves:
         sel = labels == str(c.label)
         what = f"{_case_id(case)} group {c.label}"
         assert_estimates(c.time, np.array(ref["time"], dtype=float)[sel].tolist(), what=what + " time")
@@ -149,7 +149,7 @@ def test_median_followup_matches_reverse_km_quantile(ref):
 def test_hand_worked_small_curve():
     # times 1..5, events at 1, 2, 4: S = 4/5, 3/5, 3/5 * 1/2; Greenwood on log scale
     df = pd.DataFrame({"t": [1, 2, 3, 4, 5], "e": [1, 1, 0, 1, 0]})
-    c = kaplan_meier(df, "t", "e").curves_[0]
+    c = kaplan_meier(df, "t", "e")._curves[0]
     np.testing.assert_allclose(c.surv, [0.8, 0.6, 0.6, 0.3, 0.3], rtol=1e-15)
     v = np.cumsum([1 / (5 * 4), 1 / (4 * 3), 0, 1 / (2 * 1), 0])
     np.testing.assert_allclose(c.std_log, np.sqrt(v), rtol=1e-15)
@@ -184,7 +184,7 @@ def test_lifelines_agrees_on_estimate_and_greenwood():
     from lifelines import KaplanMeierFitter
 
     df = frame("ties")
-    c = kaplan_meier(df, "time", "status").curves_[0]
+    c = kaplan_meier(df, "time", "status")._curves[0]
     kmf = KaplanMeierFitter().fit(df["time"], df["status"])
     sf = kmf.survival_function_.iloc[1:, 0].to_numpy()  # lifelines starts at time 0
     np.testing.assert_allclose(c.surv, sf, rtol=1e-12)
@@ -193,7 +193,7 @@ def test_lifelines_agrees_on_estimate_and_greenwood():
 def test_timefix_merges_floating_point_noise():
     # 3 * (1/3) style noise: times equal up to 1e-15 count as one tied time, as R's aeqSurv
     df = pd.DataFrame({"t": [1.0, 1.0 + 1e-13, 2.0, 3.0], "e": [1, 1, 0, 1]})
-    c = kaplan_meier(df, "t", "e").curves_[0]
+    c = kaplan_meier(df, "t", "e")._curves[0]
     assert c.time.tolist() == [1.0, 2.0, 3.0]
     assert c.n_event.tolist() == [2.0, 0.0, 1.0]
 

@@ -51,7 +51,7 @@ def _odds_ratio(id_: str, cohort, population: str, outcome: str, group: str) -> 
     if group in fit.infinite_terms:
         reason = C.infinite_reason("OR", s["coef"], used, group, used[outcome] == 1)
         return not_estimable(id_, reason, value=s["odds_ratio"], n=fit.n, note=note)
-    return row(id_, s["odds_ratio"], (s["ci_lower"], s["ci_upper"]), p=s["p"], n=fit.n, note=note)
+    return row(id_, s["odds_ratio"], (s["ci_lower"], s["ci_upper"]), p=s["p_value"], n=fit.n, note=note)
 
 
 def _odds_ratios(cohort, specs) -> list[dict]:
@@ -99,7 +99,7 @@ def _adjusted(id_: str, cohort, population: str, score: str, ratio: str, label: 
         hit = used[response[-1]] == 1
         reason = C.infinite_reason(RATIO_NAMES[ratio], s["coef"], used, score, hit)
         return not_estimable(id_, reason, value=s[ratio], n=fit.n, note=note)
-    return row(id_, s[ratio], (s["ci_lower"], s["ci_upper"]), p=s["p"], n=fit.n, note=note)
+    return row(id_, s[ratio], (s["ci_lower"], s["ci_upper"]), p=s["p_value"], n=fit.n, note=note)
 
 
 def _metric_reason(stat: str, value: float, counts: dict[str, int]) -> str:
@@ -248,7 +248,7 @@ def _fine_gray(id_: str, cohort, event: str, covariate: str) -> dict:
     if covariate in fit.infinite_terms:
         reason = C.infinite_reason("sHR", s["coef"], used, covariate, used[event] == 1)
         return not_estimable(id_, reason, value=s["shr"], n=fit.n, note=note)
-    return row(id_, s["shr"], (s["ci_lower"], s["ci_upper"]), p=s["p"], n=fit.n, note=note)
+    return row(id_, s["shr"], (s["ci_lower"], s["ci_upper"]), p=s["p_value"], n=fit.n, note=note)
 
 
 def spm_models(cohort) -> list[dict]:

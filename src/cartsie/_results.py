@@ -31,7 +31,6 @@ class Result:
 
     #: the model's name in reprs and messages ("Cox model", "Fine-Gray model"...)
     _title: str = ""
-    conf_level: float = 0.95
 
     # -- what a result defines ---------------------------------------------------------------------
     @property

@@ -15,6 +15,7 @@ import pandas as pd
 
 from cartsie._checks import complete_cases, require_columns
 from cartsie._missing import warn_dropped
+from cartsie._results import Result
 from cartsie.errors import InputError
 
 __all__ = ["LpAdjusted", "lp_adjusted"]
@@ -22,8 +23,8 @@ __all__ = ["LpAdjusted", "lp_adjusted"]
 MODELS = ("logistic", "cox", "fine_gray")
 
 
-@dataclass(frozen=True)
-class LpAdjusted:
+@dataclass(frozen=True, repr=False)
+class LpAdjusted(Result):
     """The score's effect adjusted by a linear predictor; see :func:`lp_adjusted`.
 
     ``summary``: the score's row(s) of the second-stage model (its columns: coef, se, odds_ratio /
@@ -32,7 +33,7 @@ class LpAdjusted:
     used by both stages and rows dropped for a missing score, covariate or outcome.
     """
 
-    summary: pd.DataFrame
+    table: pd.DataFrame
     model: Any
     first_stage: Any
     n: int
@@ -42,6 +43,17 @@ class LpAdjusted:
     adjust_for: tuple[str, ...]
     lp_column: str
     conf_level: float
+
+    _title = "Score adjusted by a linear predictor"
+    _log_scale = True
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The result table (a copy of ``table``), as R prints it."""
+        return self.table.copy()
+
+    def _glance(self) -> dict:
+        return {"n": self.n, "n_missing": self.n_missing, "model": self.model_type, "score": self.score}
 
 
 def _lp_name(columns) -> str:
@@ -172,7 +184,7 @@ def lp_adjusted(
     ...     warnings.simplefilter("always")
     ...     res = lp_adjusted(d, "ht_high", ["stage", "bulky"], outcome="event")
     >>> list(res.summary.columns), res.n, res.n_missing
-    (['coef', 'se', 'odds_ratio', 'ci_lower', 'ci_upper', 'z', 'p'], 15, 1)
+    (['coef', 'se', 'odds_ratio', 'ci_lower', 'ci_upper', 'z', 'p_value'], 15, 1)
     >>> print(str(caught[0].message).split(",")[0])
     lp_adjusted(): 1 of 16 rows left out for missing values (stage: 1)
     """
@@ -199,7 +211,7 @@ def lp_adjusted(
     second = fit(staged, [score, lp], ref2)
     rows = [t for t in second.summary.index if t not in (lp, "(Intercept)")]
     return LpAdjusted(
-        summary=second.summary.loc[rows],
+        table=second.summary.loc[rows],
         model=second,
         first_stage=first,
         n=len(data),

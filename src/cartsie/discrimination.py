@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cartsie._results import Result
 from cartsie.errors import InputError
 
 __all__ = ["AUC", "DeLongTest", "DiagnosticMetrics", "auc", "delong_test", "diagnostic_metrics"]
@@ -78,15 +79,15 @@ def _check_binary(v: np.ndarray, name: str, func: str, index) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DiagnosticMetrics:
+@dataclass(frozen=True, repr=False)
+class DiagnosticMetrics(Result):
     """Accuracy of a binary test; see :func:`diagnostic_metrics`.
 
     ``summary`` is indexed by sensitivity, specificity, ppv, npv, lr_pos, lr_neg with columns
     estimate, ci_lower, ci_upper; ``tp``, ``fp``, ``fn``, ``tn`` are the counts.
     """
 
-    summary: pd.DataFrame
+    table: pd.DataFrame
     tp: int
     fp: int
     fn: int
@@ -104,6 +105,35 @@ class DiagnosticMetrics:
             index=pd.Index(["test_positive", "test_negative"], name="test"),
             columns=pd.Index(["outcome_positive", "outcome_negative"], name="outcome"),
         )
+
+    _title = "Diagnostic accuracy"
+    _log_scale = False
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The result table (a copy of ``table``), as R prints it."""
+        return self.table.copy()
+
+    def _tidy(self) -> pd.DataFrame:
+        t = self.table
+        return pd.DataFrame(
+            {
+                "term": t.index.astype(str),
+                "estimate": t["estimate"].to_numpy(),
+                "ci_lower": t["ci_lower"].to_numpy(),
+                "ci_upper": t["ci_upper"].to_numpy(),
+            }
+        )
+
+    def _glance(self) -> dict:
+        return {
+            "n": self.n,
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "tn": self.tn,
+            "n_missing": self.n_missing,
+        }
 
 
 def _clopper_pearson(k: int, n: int, conf_level: float) -> tuple[float, float, float]:
@@ -196,8 +226,8 @@ def diagnostic_metrics(y_true, y_pred, conf_level: float = 0.95) -> DiagnosticMe
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AUC:
+@dataclass(frozen=True, repr=False)
+class AUC(Result):
     """Area under the ROC curve with DeLong's CI; see :func:`auc`."""
 
     auc: float
@@ -225,9 +255,26 @@ class AUC:
             }
         )
 
+    _title = "AUC (DeLong)"
+    _log_scale = False
 
-@dataclass(frozen=True)
-class DeLongTest:
+    def _tidy(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "term": ["AUC"],
+                "estimate": [self.auc],
+                "std_error": [self.se],
+                "ci_lower": [self.ci_lower],
+                "ci_upper": [self.ci_upper],
+            }
+        )
+
+    def _glance(self) -> dict:
+        return {"n_cases": self.n_cases, "n_controls": self.n_controls, "n_missing": self.n_missing}
+
+
+@dataclass(frozen=True, repr=False)
+class DeLongTest(Result):
     """Paired DeLong test of two AUCs on the same patients; see :func:`delong_test`."""
 
     auc_a: float
@@ -268,6 +315,29 @@ class DeLongTest:
                 "p_value": [self.p_value],
             }
         )
+
+    _title = "DeLong's test of two AUCs"
+    _log_scale = False
+
+    def _tidy(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "term": ["AUC a - AUC b"],
+                "estimate": [self.difference],
+                "statistic": [self.z],
+                "p_value": [self.p_value],
+                "ci_lower": [self.ci_lower],
+                "ci_upper": [self.ci_upper],
+            }
+        )
+
+    def _glance(self) -> dict:
+        return {
+            "n": self.n,
+            "n_cases": self.n_cases,
+            "n_controls": self.n_controls,
+            "n_missing": self.n_missing,
+        }
 
 
 def _placements(y: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

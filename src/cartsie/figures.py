@@ -222,7 +222,9 @@ def forest_plot(
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
     ax.set_yticks(y, rows[label].astype(str).tolist(), fontsize=9)
     ax.set_xlabel(xlabel, fontsize=9)
-    for yi, e, a, b, p in zip(y, est, lo, hi, rows["p"] if "p" in rows else [None] * n, strict=True):
+    for yi, e, a, b, p in zip(
+        y, est, lo, hi, rows["p_value"] if "p_value" in rows else [None] * n, strict=True
+    ):
         text = f"{e:.2f} ({a:.2f}-{b:.2f})" + (f"  p = {format_p(p)}" if p is not None else "")
         ax.annotate(text, (1.02, yi), xycoords=("axes fraction", "data"), va="center", fontsize=8.5)
     if title:

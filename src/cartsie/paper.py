@@ -529,7 +529,7 @@ def _table1_cell(id_: str, cohort, t1, population: str, variable: str, level, gr
             else f"patient of the {C.POPULATIONS[population]} population"
         )
     )
-    p_by_var = t1.summary.drop_duplicates("variable").set_index("variable")["p"]
+    p_by_var = t1.summary.drop_duplicates("variable").set_index("variable")["p_value"]
     p = p_by_var[variable] if group == "total" else np.nan
     stats_ = t1.stats
     cell = stats_[(stats_["variable"] == variable) & (stats_["group"] == group)]

@@ -17,6 +17,7 @@ from scipy import stats
 from cartsie._checks import complete_cases, describe_rows, numeric, require_columns
 from cartsie._design import Design, build_design
 from cartsie._missing import warn_dropped
+from cartsie._results import Result
 from cartsie.binary import _logit
 from cartsie.errors import ConvergenceWarning, InputError, SeparationWarning
 
@@ -25,8 +26,8 @@ __all__ = ["Logistic", "logistic"]
 INTERCEPT = "(Intercept)"
 
 
-@dataclass(frozen=True)
-class Logistic:
+@dataclass(frozen=True, repr=False)
+class Logistic(Result):
     """A fitted logistic model; see :func:`logistic`.
 
     ``summary`` (indexed by term, ``(Intercept)`` first as R): coef, se, odds_ratio, ci_lower,
@@ -35,7 +36,7 @@ class Logistic:
     +-inf, or NaN when the sign is not determined, with NaN SE, CI, z and p).
     """
 
-    summary: pd.DataFrame
+    table: pd.DataFrame
     params: pd.Series
     cov: pd.DataFrame
     n: int
@@ -70,6 +71,26 @@ class Logistic:
         """Predicted probabilities ``1 / (1 + exp(-linear_predictor))`` (R's ``type = "response"``)."""
         lp = self.linear_predictor(df)
         return pd.Series(1 / (1 + np.exp(-lp.to_numpy())), index=df.index, name="probability")
+
+    _title = "Logistic model"
+    _log_scale = True
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The result table (a copy of ``table``), as R prints it."""
+        return self.table.copy()
+
+    def _glance(self) -> dict:
+        return {
+            "n": self.n,
+            "events": self.n_events,
+            "n_missing": self.n_missing,
+            "loglik": self.loglik,
+            "deviance": self.deviance,
+            "null_deviance": self.null_deviance,
+            "aic": self.aic,
+            "method": self.method,
+        }
 
 
 def _outcome(data: pd.DataFrame, outcome: str, func: str) -> np.ndarray:
@@ -136,7 +157,7 @@ def _table(coef, se, lower, upper, terms) -> pd.DataFrame:
                 "ci_lower": np.exp(lower),
                 "ci_upper": np.exp(upper),
                 "z": z,
-                "p": 2 * stats.norm.sf(np.abs(z)),
+                "p_value": 2 * stats.norm.sf(np.abs(z)),
             },
             index=pd.Index(terms, name="term"),
         )
@@ -259,7 +280,7 @@ def logistic(
     )
     k = x.shape[1]
     return Logistic(
-        summary=fit["summary"],
+        table=fit["summary"],
         params=pd.Series(fit["summary"]["coef"].to_numpy(), index=terms, name="coef"),
         cov=pd.DataFrame(fit["cov"], index=terms, columns=terms),
         n=len(y),

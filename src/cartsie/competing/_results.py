@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from cartsie._design import Design
-from cartsie._results import TestResult
+from cartsie._results import Result, TestResult
 from cartsie.competing._aalen_johansen import Incidence, confint
 from cartsie.errors import InputError
 
@@ -29,8 +29,8 @@ def _times(times, func: str) -> np.ndarray:
     return out
 
 
-@dataclass(frozen=True)
-class CumulativeIncidence:
+@dataclass(frozen=True, repr=False)
+class CumulativeIncidence(Result):
     """Aalen-Johansen cumulative incidence curves per group and cause, as ``cmprsk::cuminc``.
 
     ``groups`` are in R's factor order (``("all",)`` without a group); ``causes`` are the event codes
@@ -38,7 +38,7 @@ class CumulativeIncidence:
     for every cause when there are two or more groups (cuminc's ``$Tests``), else None.
     """
 
-    curves_: Mapping[tuple[object, int], Incidence] = field(repr=False)
+    _curves: Mapping[tuple[object, int], Incidence] = field(repr=False)
     groups: tuple
     causes: tuple[int, ...]
     cause: int
@@ -93,7 +93,7 @@ class CumulativeIncidence:
         blocks = []
         for g in self.groups:
             for c in self._causes(cause, "at"):
-                est, var = self.curves_[(g, c)].at(t)
+                est, var = self._curves[(g, c)].at(t)
                 blocks.append(self._frame(g, c, t, est, var))
         return pd.concat(blocks, ignore_index=True)
 
@@ -108,7 +108,7 @@ class CumulativeIncidence:
         blocks = []
         for g in self.groups:
             for c in self.causes:
-                inc = self.curves_[(g, c)]
+                inc = self._curves[(g, c)]
                 time = np.r_[0.0, inc.jump_time]
                 est = np.r_[0.0, inc.estimate]
                 var = np.r_[0.0, inc.variance]
@@ -123,7 +123,7 @@ class CumulativeIncidence:
         rows = []
         for g in self.groups:
             for c in self.causes:
-                inc = self.curves_[(g, c)]
+                inc = self._curves[(g, c)]
                 est, var = inc.at(np.array([inc.last_time]))
                 lo, hi = confint(est, var, self.conf_type, self.z)
                 rows.append([g, c, inc.n, inc.n_events, inc.last_time, est[0], var[0], lo[0], hi[0]])
@@ -140,9 +140,31 @@ class CumulativeIncidence:
         ]
         return pd.DataFrame(rows, columns=cols)
 
+    _title = "Cumulative incidence (Aalen-Johansen)"
+    _log_scale = False
 
-@dataclass(frozen=True)
-class FineGray:
+    def _tidy(self) -> pd.DataFrame:
+        """One row per group and cause: the estimate at the group's last time, its SE and CI."""
+        s = self.summary
+        return pd.DataFrame(
+            {
+                "term": [
+                    f"{g} cause {c}" if self.group else f"cause {c}"
+                    for g, c in zip(s["group"], s["cause"], strict=True)
+                ],
+                "estimate": s["estimate"].to_numpy(),
+                "std_error": np.sqrt(s["variance"].to_numpy()),
+                "ci_lower": s["ci_lower"].to_numpy(),
+                "ci_upper": s["ci_upper"].to_numpy(),
+            }
+        )
+
+    def _glance(self) -> dict:
+        return {"n": self.n, "n_missing": self.n_missing, "cause": self.cause, "conf_type": self.conf_type}
+
+
+@dataclass(frozen=True, repr=False)
+class FineGray(Result):
     """A fitted Fine-Gray model; see :func:`cartsie.competing.fine_gray`.
 
     ``summary`` (indexed by term): coef, se, shr, ci_lower, ci_upper, z, p with crr's sandwich
@@ -155,7 +177,7 @@ class FineGray:
     reports), which ``linear_predictor`` and ``predict`` use.
     """
 
-    summary: pd.DataFrame
+    table: pd.DataFrame
     params: pd.Series
     cov: pd.DataFrame
     naive_cov: pd.DataFrame
@@ -244,3 +266,22 @@ class FineGray:
                     f"wald_test(): {t!r} is not a term of the model ({list(self.params.index)})."
                 )
         return list(dict.fromkeys(out))
+
+    _title = "Fine-Gray model"
+    _log_scale = True
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The result table (a copy of ``table``), as R prints it."""
+        return self.table.copy()
+
+    def _glance(self) -> dict:
+        return {
+            "n": self.n,
+            "events": self.n_events,
+            "competing": self.n_competing,
+            "censored": self.n_censored,
+            "n_missing": self.n_missing,
+            "loglik": self.loglik,
+            "loglik_null": self.loglik_null,
+        }

@@ -203,7 +203,7 @@ def cumulative_incidence(
             index=pd.Index(list(data.causes), name="cause"),
         )
     return CumulativeIncidence(
-        curves_=curves,
+        _curves=curves,
         groups=tuple(levels),
         causes=data.causes,
         cause=int(cause),
@@ -320,7 +320,7 @@ def _summary(beta: np.ndarray, var: np.ndarray, terms, z: float) -> pd.DataFrame
                 "ci_lower": np.exp(beta - z * se),
                 "ci_upper": np.exp(beta + z * se),
                 "z": beta / se,
-                "p": stats.chi2.sf((beta / se) ** 2, 1),
+                "p_value": stats.chi2.sf((beta / se) ** 2, 1),
             },
             index=pd.Index(terms, name="term"),
         )
@@ -440,7 +440,7 @@ def fine_gray(
         {"time": prepared.time_f, "hazard": fit.jumps, "cumulative_hazard": np.cumsum(fit.jumps)}
     )
     return FineGray(
-        summary=_summary(coef, var, terms, z),
+        table=_summary(coef, var, terms, z),
         params=pd.Series(coef, index=terms, name="coef"),
         cov=frame(var),
         naive_cov=frame(naive),

@@ -11,16 +11,17 @@ import numpy as np
 import pandas as pd
 
 from cartsie._checks import describe_rows, numeric, require_columns
+from cartsie._results import Result
 from cartsie.errors import InputError
 from cartsie.format import format_count, format_median_iqr, format_p
 
 TESTS = {"categorical": ("fisher", "chisq", "none"), "continuous": ("kruskal", "none")}
 DEFAULT_TEST = {"categorical": "fisher", "continuous": "kruskal"}
-RESERVED = ("variable", "level", "total", "p", "test")
+RESERVED = ("variable", "level", "total", "p_value", "test")
 
 
-@dataclass(frozen=True)
-class TableOne:
+@dataclass(frozen=True, repr=False)
+class TableOne(Result):
     """The result of :func:`cartsie.descriptive.table_one`.
 
     ``summary`` is tidy: one row per (variable, level) with the printed cell of each group and of
@@ -28,7 +29,7 @@ class TableOne:
     variable). ``stats`` holds the numbers behind the cells, one row per (variable, level, group).
     """
 
-    summary: pd.DataFrame
+    table: pd.DataFrame
     stats: pd.DataFrame
     n: pd.Series
     group: str
@@ -46,7 +47,7 @@ class TableOne:
         cols = self._columns()
         for var, block in self.summary.groupby("variable", sort=False):
             label = self.labels.get(var, var)
-            p = p_format(block["p"].iloc[0])
+            p = p_format(block["p_value"].iloc[0])
             is_missing = block["level"].map(lambda x: isinstance(x, str) and x == "missing").to_numpy()
             main, rest = block[~is_missing], block[is_missing]
             if len(main) == 1:
@@ -93,6 +94,24 @@ class TableOne:
             + "\n".join(body)
             + "\n</tbody>\n</table>\n"
         )
+
+    _title = "Table 1"
+    _log_scale = False
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The result table (a copy of ``table``), as R prints it."""
+        return self.table.copy()
+
+    def _tidy(self) -> pd.DataFrame:
+        """One row per variable: its test's p-value."""
+        s = self.table.drop_duplicates("variable")
+        return pd.DataFrame(
+            {"term": s["variable"].astype(str).to_numpy(), "p_value": s["p_value"].to_numpy()}
+        )
+
+    def _glance(self) -> dict:
+        return {"n": int(self.n.get("total", self.n.sum())), "group": self.group, "groups": len(self.groups)}
 
 
 def _default_p_format():
@@ -174,7 +193,7 @@ class _Builder:
             k = int(isna[mask].sum())
             row[col] = str(k)
             self.stats.append({"variable": var, "level": "missing", "group": col, "n": k, "missing": k})
-        self.rows.append({**row, "p": p, "test": test})
+        self.rows.append({**row, "p_value": p, "test": test})
 
     def continuous(self, var: str, test: str, digits) -> None:
         x = numeric(self.data, var, "table_one").to_numpy()
@@ -206,7 +225,7 @@ class _Builder:
                     "missing": int((mask & isna).sum()),
                 }
             )
-        self.rows.append({**row, "p": p, "test": method})
+        self.rows.append({**row, "p_value": p, "test": method})
         self._missing_row(var, isna, p, method)
 
     def categorical(self, var: str, test: str, show: Sequence | None) -> None:
@@ -242,7 +261,7 @@ class _Builder:
                         "missing": int((isna & mask).sum()),
                     }
                 )
-            self.rows.append({**row, "p": p, "test": method})
+            self.rows.append({**row, "p_value": p, "test": method})
         self._missing_row(var, isna, p, method)
 
 
@@ -335,7 +354,7 @@ def build_table_one(
             b.continuous(v, chosen[v], digits)
         else:
             b.categorical(v, chosen[v], (levels or {}).get(v))
-    summary = pd.DataFrame(b.rows, columns=["variable", "level", *b.columns, "p", "test"])
+    summary = pd.DataFrame(b.rows, columns=["variable", "level", *b.columns, "p_value", "test"])
     summary["level"] = summary["level"].astype(object).where(summary["level"].notna(), None)
     n = pd.Series({col: int(mask.sum()) for col, mask in b._masks()}, name="n")
     stats_cols = [
@@ -351,7 +370,7 @@ def build_table_one(
         "missing",
     ]
     return TableOne(
-        summary=summary,
+        table=summary,
         stats=pd.DataFrame(b.stats, columns=stats_cols),
         n=n,
         group=group,

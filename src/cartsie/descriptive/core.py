@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import stats
 
 from cartsie._checks import complete_cases, describe_rows, numeric, require_columns
-from cartsie._results import TestResult
+from cartsie._results import Result, TestResult
 from cartsie.descriptive import _fisher
 from cartsie.descriptive._table_one import TableOne, build_table_one
 from cartsie.errors import InputError
@@ -32,8 +32,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class FisherResult:
+@dataclass(frozen=True, repr=False)
+class FisherResult(Result):
     """Fisher's exact test of independence in a contingency table; see :func:`fisher_exact`.
 
     ``odds_ratio``, ``ci_lower``, ``ci_upper`` (2 x 2 tables only, else NaN) are the conditional
@@ -77,6 +77,23 @@ class FisherResult:
                 "n_draws": [self.n_draws],
             }
         )
+
+    _title = "Fisher's exact test"
+    _log_scale = False
+
+    def _tidy(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "term": ["odds ratio"],
+                "estimate": [self.odds_ratio],
+                "p_value": [self.p_value],
+                "ci_lower": [self.ci_lower],
+                "ci_upper": [self.ci_upper],
+            }
+        )
+
+    def _glance(self) -> dict:
+        return {"n": self.n, "p_value": self.p_value, "method": self.method}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from scipy import stats
 
 from cartsie._design import Design, build_design
 from cartsie._missing import warn_dropped
+from cartsie._results import Result
 from cartsie._survprep import group_codes, survival_data, z_value
 from cartsie.errors import ConvergenceWarning, InputError, MonotoneLikelihoodWarning
 from cartsie.survival import _cox, _zph
@@ -19,8 +20,8 @@ from cartsie.survival import _cox, _zph
 TIES = ("efron", "breslow")
 
 
-@dataclass(frozen=True)
-class CoxZph:
+@dataclass(frozen=True, repr=False)
+class CoxZph(Result):
     """Proportional-hazards test of a Cox model, as R's ``cox.zph(fit, transform)``.
 
     ``summary`` is indexed by covariate (one row per covariate, all levels of a categorical one
@@ -28,13 +29,34 @@ class CoxZph:
     ``df`` and ``p_value``.
     """
 
-    summary: pd.DataFrame
+    table: pd.DataFrame
     transform: str
     method: str = "score test of beta(t) = beta + theta g(t) (survival >= 3.0 cox.zph)"
 
+    _title = "Proportional-hazards test (cox.zph)"
+    _log_scale = False
 
-@dataclass(frozen=True)
-class Cox:
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The result table (a copy of ``table``), as R prints it."""
+        return self.table.copy()
+
+    def _tidy(self) -> pd.DataFrame:
+        t = self.table
+        return pd.DataFrame(
+            {
+                "term": t.index.astype(str),
+                "statistic": t["statistic"].to_numpy(),
+                "p_value": t["p_value"].to_numpy(),
+            }
+        )
+
+    def _glance(self) -> dict:
+        return {"transform": self.transform, "global_p_value": float(self.table["p_value"].iloc[-1])}
+
+
+@dataclass(frozen=True, repr=False)
+class Cox(Result):
     """A fitted Cox model; see :func:`cartsie.survival.cox`.
 
     ``summary`` has columns coef, se, hr, ci_lower, ci_upper, z, p (plus ``se_naive`` when the
@@ -46,7 +68,7 @@ class Cox:
     Newton iterate, which is what R's coxph prints.
     """
 
-    summary: pd.DataFrame
+    table: pd.DataFrame
     params: pd.Series
     cov: pd.DataFrame
     naive_cov: pd.DataFrame
@@ -95,7 +117,25 @@ class Cox:
         terms = _term_columns(self.design)
         names, chisq, df, p = _zph.zph_table(self._data, self._beta(), terms, transform)
         table = pd.DataFrame({"statistic": chisq, "df": df, "p_value": p}, index=pd.Index(names, name="term"))
-        return CoxZph(summary=table, transform=transform)
+        return CoxZph(table=table, transform=transform)
+
+    _title = "Cox model"
+    _log_scale = True
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The result table (a copy of ``table``), as R prints it."""
+        return self.table.copy()
+
+    def _glance(self) -> dict:
+        return {
+            "n": self.n,
+            "events": self.n_events,
+            "n_missing": self.n_missing,
+            "loglik": self.loglik,
+            "loglik_null": self.loglik_null,
+            "ties": self.ties,
+        }
 
 
 def _term_columns(design: Design) -> list[tuple[str, list[int]]]:
@@ -178,7 +218,7 @@ def _summary(beta: np.ndarray, var: np.ndarray, naive: np.ndarray | None, terms,
                 "ci_lower": np.exp(beta - z * se),
                 "ci_upper": np.exp(beta + z * se),
                 "z": beta / se,
-                "p": stats.chi2.sf((beta / se) ** 2, 1),
+                "p_value": stats.chi2.sf((beta / se) ** 2, 1),
             },
             index=pd.Index(terms, name="term"),
         )
@@ -252,7 +292,7 @@ def fit_cox(
     coef, shown_var = _infinite(fit.beta, var, direction)
     _, shown_naive = _infinite(fit.beta, fit.var, direction)
     return Cox(
-        summary=_summary(coef, shown_var, None if naive is None else shown_naive, terms, z),
+        table=_summary(coef, shown_var, None if naive is None else shown_naive, terms, z),
         params=pd.Series(coef, index=terms, name="coef"),
         cov=frame(shown_var),
         naive_cov=frame(shown_naive),

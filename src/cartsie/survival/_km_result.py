@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cartsie._results import Result
 from cartsie.errors import InputError
 from cartsie.survival._km import Curve, at_times, print_median, quantile, restricted_mean
 
@@ -15,15 +16,15 @@ from cartsie.survival._km import Curve, at_times, print_median, quantile, restri
 ALL = "all"
 
 
-@dataclass(frozen=True)
-class KaplanMeier:
+@dataclass(frozen=True, repr=False)
+class KaplanMeier(Result):
     """Kaplan-Meier curves (one per group) as R's ``survfit(Surv(time, event) ~ group)``.
 
-    Attributes: ``curves_`` (internal arrays), ``groups`` (labels in R's factor order), ``n``,
+    Attributes: ``_curves`` (internal arrays), ``groups`` (labels in R's factor order), ``n``,
     ``n_missing``, ``conf_type``, ``conf_level`` and the column names used.
     """
 
-    curves_: tuple[Curve, ...]
+    _curves: tuple[Curve, ...]
     time: str
     event: str
     group: str | None
@@ -35,7 +36,7 @@ class KaplanMeier:
     @property
     def groups(self) -> list:
         """Group labels, in R's factor order (``["all"]`` without a group)."""
-        return [c.label for c in self.curves_]
+        return [c.label for c in self._curves]
 
     @property
     def curves(self) -> pd.DataFrame:
@@ -46,7 +47,7 @@ class KaplanMeier:
         each group starting with R's ``survfit0`` row at time 0 (S = 1).
         """
         blocks = []
-        for c in self.curves_:
+        for c in self._curves:
             arr = c.with_start()
             with np.errstate(invalid="ignore"):
                 std_err = arr["std_log"] * arr["surv"]
@@ -82,7 +83,7 @@ class KaplanMeier:
                 f"at(): times must be finite numbers >= 0 (in the unit of {self.time!r}); got {times!r}."
             )
         blocks = []
-        for c in self.curves_:
+        for c in self._curves:
             rows = at_times(c, t)
             block = pd.DataFrame(rows)
             for col in ("n_risk", "n_event", "n_censor"):
@@ -103,7 +104,7 @@ class KaplanMeier:
         if np.any(~np.isfinite(qs)) or np.any((qs < 0) | (qs > 1)):
             raise InputError(f"quantile(): q must be probabilities between 0 and 1; got {q!r}.")
         rows = []
-        for c in self.curves_:
+        for c in self._curves:
             for p in qs:
                 est, lo, hi = quantile(c, float(p))
                 rows.append(
@@ -128,13 +129,13 @@ class KaplanMeier:
         """
         ends = self._rmean_ends(tau)
         rows = []
-        for c, end in zip(self.curves_, ends, strict=True):
+        for c, end in zip(self._curves, ends, strict=True):
             mean, se = restricted_mean(c, end)
             rows.append({"group": c.label, "tau": end, "rmean": mean, "se": se})
         return pd.DataFrame(rows)
 
     def _rmean_ends(self, tau: float | str) -> list[float]:
-        last = [float(c.time[-1]) for c in self.curves_]
+        last = [float(c.time[-1]) for c in self._curves]
         if isinstance(tau, str):
             if tau == "common":
                 return [max(last)] * len(last)
@@ -159,14 +160,14 @@ class KaplanMeier:
         does not.
         """
         med = pd.DataFrame(
-            [print_median(c) for c in self.curves_],
+            [print_median(c) for c in self._curves],
             columns=["median", "ci_lower", "ci_upper"],
             index=pd.Index(self.groups, name="group"),
         )
         out = pd.DataFrame(
             {
-                "n": [c.n for c in self.curves_],
-                "events": [int(c.n_event.sum()) for c in self.curves_],
+                "n": [c.n for c in self._curves],
+                "events": [int(c.n_event.sum()) for c in self._curves],
             },
             index=pd.Index(self.groups, name="group"),
         )
@@ -181,3 +182,26 @@ class KaplanMeier:
     def summary(self) -> pd.DataFrame:
         """``table()``: n, events, median, ci_lower, ci_upper per group."""
         return self.table()
+
+    _title = "Kaplan-Meier"
+    _log_scale = False
+
+    def _tidy(self) -> pd.DataFrame:
+        """One row per group: the median survival time and its CI (as ``print(survfit)``)."""
+        t = self.table()
+        return pd.DataFrame(
+            {
+                "term": [str(g) for g in t.index],
+                "estimate": t["median"].to_numpy(),
+                "ci_lower": t["ci_lower"].to_numpy(),
+                "ci_upper": t["ci_upper"].to_numpy(),
+            }
+        )
+
+    def _glance(self) -> dict:
+        return {
+            "n": self.n,
+            "n_missing": self.n_missing,
+            "groups": len(self._curves),
+            "conf_type": self.conf_type,
+        }

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from cartsie._checks import require_columns
+from cartsie._results import Result
 from cartsie._survprep import group_codes, survival_data, z_value
 from cartsie.errors import InputError
 from cartsie.survival._cox_result import Cox, CoxZph, fit_cox
@@ -114,7 +115,7 @@ def kaplan_meier(
         mask = codes == k if len(levels) > 1 else slice(None)
         curves.append(km_curve(label, sd.unique_times, sd.time_code[mask], sd.event[mask], conf_type, z))
     return KaplanMeier(
-        curves_=tuple(curves),
+        _curves=tuple(curves),
         time=time,
         event=event,
         group=group,
@@ -184,8 +185,8 @@ def dor_among_responders(
     return kaplan_meier(responders, time, event, group, conf_type, conf_level)
 
 
-@dataclass(frozen=True)
-class MedianFollowup:
+@dataclass(frozen=True, repr=False)
+class MedianFollowup(Result):
     """Median follow-up by the reverse Kaplan-Meier method, with its CI."""
 
     median: float
@@ -201,6 +202,19 @@ class MedianFollowup:
         """One row: median, ci_lower, ci_upper, n."""
         return pd.DataFrame(
             {"median": [self.median], "ci_lower": [self.ci_lower], "ci_upper": [self.ci_upper], "n": [self.n]}
+        )
+
+    _title = "Median follow-up (reverse Kaplan-Meier)"
+    _log_scale = False
+
+    def _tidy(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "term": ["median follow-up"],
+                "estimate": [self.median],
+                "ci_lower": [self.ci_lower],
+                "ci_upper": [self.ci_upper],
+            }
         )
 
 
@@ -224,20 +238,40 @@ def median_followup(
     return MedianFollowup(med, lo, hi, conf_type, conf_level, len(sd.time), sd.n_missing)
 
 
-@dataclass(frozen=True)
-class LogRank:
+@dataclass(frozen=True, repr=False)
+class LogRank(Result):
     """Log-rank test: ``statistic`` (chi-square), ``df``, ``p_value``, and per-group ``summary``
     (n, observed, expected, (O-E)^2/E, (O-E)^2/V as ``print.survdiff``)."""
 
     statistic: float
     df: int
     p_value: float
-    summary: pd.DataFrame
+    table: pd.DataFrame
     variance: pd.DataFrame
     n: int
     n_missing: int
     strata: str | None = None
     method: str = "log-rank test (survdiff, rho = 0)"
+
+    _title = "Log-rank test"
+    _log_scale = False
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The result table (a copy of ``table``), as R prints it."""
+        return self.table.copy()
+
+    def _tidy(self) -> pd.DataFrame:
+        return pd.DataFrame({"term": [self.method], "statistic": [self.statistic], "p_value": [self.p_value]})
+
+    def _glance(self) -> dict:
+        return {
+            "statistic": self.statistic,
+            "df": self.df,
+            "p_value": self.p_value,
+            "n": self.n,
+            "n_missing": self.n_missing,
+        }
 
 
 def logrank(df: pd.DataFrame, time: str, event: str, group: str, strata: str | None = None) -> LogRank:
@@ -298,7 +332,7 @@ def logrank(df: pd.DataFrame, time: str, event: str, group: str, strata: str | N
         statistic=stat,
         df=dof,
         p_value=float(stats.chi2.sf(stat, dof)),
-        summary=table,
+        table=table,
         variance=pd.DataFrame(var, index=levels, columns=levels),
         n=len(sd.time),
         n_missing=sd.n_missing,
