@@ -156,7 +156,7 @@ class EventTable:
         return after - np.repeat(tail, np.diff(self.stratum_start), axis=0)
 
 
-def _ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def distinct_ranks(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each value's position among the sorted distinct values, and those values (hash, then a sort
     of the distinct values only)."""
     which, uniq = pd.factorize(values)
@@ -180,12 +180,12 @@ def event_table(
     One hash of the times (:func:`pandas.factorize`) and a sort of the distinct values replace a sort
     of every row; times are kept distinct exactly as given (as ``cmprsk``, no timefix).
     """
-    cell, times = _ranks(time)
+    cell, times = distinct_ranks(time)
     if stratum is None:
         starts = np.array([0, len(times)])
     else:
         k = len(times)
-        cell, keys = _ranks(stratum.astype(np.int64) * k + cell)
+        cell, keys = distinct_ranks(stratum.astype(np.int64) * k + cell)
         times = times[keys % k]
         strat = keys // k
         starts = np.r_[np.flatnonzero(np.r_[True, strat[1:] != strat[:-1]]), len(keys)]
