@@ -90,7 +90,7 @@ def test_relaxation_never_hides_a_monotone_likelihood(monkeypatch):
 
 
 def test_large_monotone_fit_still_warns():
-    """Above the size where the relaxation is tried first (6,000 rows)."""
+    """6,000 rows, where the relaxation is tried first: it cannot certify, the full program decides."""
     df = pd.concat([frame("heavy")] * 20, ignore_index=True)
     df = df.assign(event=np.where((df["x3"] == 1) & (df["event"] == 1), 2, df["event"]))
     with pytest.warns(MonotoneLikelihoodWarning, match="'x3' are infinite"):

@@ -63,7 +63,7 @@ def _constraints(
 
 
 #: rows and events (each) at most in the relaxation tried first by :func:`_certified_finite`
-RELAXATION_SIZE = 1_000
+RELAXATION_SIZE = 300
 
 
 def _spread(idx: np.ndarray, size: int) -> np.ndarray:
