@@ -18,18 +18,13 @@ each); ratios printed for information. Times are the best of 3 runs.
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
 from scipy import stats
 from sklearn.metrics import roc_auc_score
 
+from _timing import best_of  # benchmarks/_timing.py, beside this script
 from cartsie.descriptive import table_one
 from cartsie.discrimination import auc, delong_test
 
@@ -81,15 +76,6 @@ def scores(n: int, seed: int = 20240502) -> tuple[np.ndarray, np.ndarray, np.nda
     a = np.round(rng.normal(0.8 * y, 1.0), 3)  # rounded: many ties
     b = np.round(rng.normal(0.5 * y, 1.0), 3)
     return y, a, b
-
-
-def best_of(func: Callable[[], object], repeats: int = 3) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(n_patients: int, n_scores: int) -> int:

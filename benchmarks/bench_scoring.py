@@ -12,24 +12,15 @@ Aims (issue 2): HT + simpleHT on 1,000,000 patients well under 1 s; grading >= 1
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import pandas as pd
 
+from _timing import best_of  # benchmarks/_timing.py, beside this script
 from cartsie.scores import hematotox, simple_ht
 from cartsie.toxicity import grade_icaht
 
 SCHEDULE = np.array([-3, *range(0, 15), 17, 21, 24, 28, 35, 42, 49, 60, 75, 90, 120, 150, 180, 270, 365])
-
-
-def best_of(func, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def baseline_scores(df: pd.DataFrame) -> np.ndarray:

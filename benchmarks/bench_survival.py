@@ -14,19 +14,15 @@ months rounded to 2 decimals (about 3,000 distinct times, many ties), a 2-level 
 from __future__ import annotations
 
 import sys
-import time
 import warnings
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-
 from lifelines import CoxPHFitter, KaplanMeierFitter
 from lifelines.statistics import logrank_test, multivariate_logrank_test
 
+from _timing import best_of  # benchmarks/_timing.py, beside this script
 from cartsie.survival import cox, kaplan_meier, logrank
 
 TARGET = 1.5
@@ -51,15 +47,6 @@ def make_data(n: int, seed: int = 20240501) -> pd.DataFrame:
             "g3": rng.integers(0, 3, n),
         }
     )
-
-
-def best_of(func: Callable[[], object], repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def steps(df: pd.DataFrame) -> list[tuple[str, Callable[[], object], Callable[[], object]]]:

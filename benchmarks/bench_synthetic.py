@@ -8,24 +8,14 @@ costs), so the ratio says what simulation adds to reading a cohort.
 
 from __future__ import annotations
 
-import time
-
+from _timing import best_of  # benchmarks/_timing.py, beside this script
 from cartsie import cohort, synthetic
-
-
-def _best(func, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
     t = synthetic.tables(seed=2024)
-    gen = _best(lambda: synthetic.tables(seed=2024))
-    load = _best(lambda: cohort.load(t.patients, t.labs))
+    gen = best_of(lambda: synthetic.tables(seed=2024))
+    load = best_of(lambda: cohort.load(t.patients, t.labs))
     print(f"default cohort: {len(t.patients)} patients, {len(t.labs)} lab rows")
     print(f"generate tables: {gen:.3f} s (aim < 2 s: {'met' if gen < 2 else 'NOT met'})")
     print(f"cohort.load of them (baseline): {load:.3f} s; generate / load = {gen / load:.2f}")

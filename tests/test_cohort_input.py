@@ -328,3 +328,11 @@ def test_no_traceback_from_the_command_line_even_for_a_file_that_is_a_directory(
     )
     assert result.returncode == 2 and "Traceback" not in result.stdout + result.stderr
     assert "does not exist" in result.stdout
+
+
+def test_a_cohort_prints_short_and_renders_its_flow_in_notebooks():
+    c = cohort.load(GOOD, GOOD_LABS)
+    text = repr(c)
+    assert text.startswith("<Cohort: 5 patients, 8 lab rows; enrolled 5, infused 4") and len(text) < 300
+    page = c._repr_html_()
+    assert "<table" in page and "HT evaluable" in page and "A1" not in page, "aggregates only"

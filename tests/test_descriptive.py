@@ -11,6 +11,7 @@ import pytest
 from cartsie.descriptive import _fisher, chisq_test, fisher_exact, kruskal_wallis, table_one
 from cartsie.errors import InputError
 from cartsie.format import format_p
+from tests._readback import html_rows
 from tests.reference.tolerances import (
     FISHER_UNIROOT_ATOL,
     MC_SIGMAS,
@@ -360,9 +361,13 @@ def test_table_one_rendering(tables):
     assert f"| age | {age['High']} | {age['Low']} | {age['total']} | {format_p(age['p_value'])} |" in md
     assert "| - missing | 2 | 1 | 3 |  |" in md  # age: missing counted apart
     assert "| stage |  |  |  | .91 |" in md and "| - III | 15 (39%) | 15 (36%) | 30 (38%) |  |" in md
-    html = t.to_html()
-    assert html.count("<tr>") == md.count("\n") - 1
-    assert '<td style="padding-left:1.5em">III</td><td>15 (39%)</td>' in html
+    assert "p: Kruskal-Wallis rank sum test (age, crp); Fisher's exact test (sex, stage" in md
+    parsed = html_rows(t.to_html())
+    assert t.to_html().startswith('<div class="table-one">')
+    assert parsed.rows == t.to_frame().to_numpy().tolist()  # every row and cell, as displayed
+    iii = next(i for i, r in enumerate(parsed.rows) if r[:2] == ["III", "15 (39%)"])
+    assert "gt_indent" in parsed.classes[iii] and "gt_indent" not in parsed.classes[0]  # levels indented
+    assert any(note.startswith("Cells: median (Q1-Q3); n (%)") for note in parsed.notes)
 
 
 def test_table_one_options():

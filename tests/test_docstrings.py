@@ -16,7 +16,8 @@ MODULES = [
     "cartsie.binary.core",
     "cartsie.discrimination",
     "cartsie.adjust",
-    "cartsie.synthetic",
+    "cartsie.synthetic.core",
+    "cartsie.tables",
 ]
 
 

@@ -1,6 +1,8 @@
 """Figures draw the numbers they are given: curves, counts at risk, flow counts, estimates."""
 
-import matplotlib.pyplot as plt
+import sys
+
+import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,10 +17,19 @@ def example():
     return cohort.load(example_path("example_patients.csv"), example_path("example_labs.csv"))
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
+def test_importing_cartsie_leaves_matplotlib_alone():
+    """No backend switch and no pyplot at import: the user's notebook backend stays theirs."""
+    import subprocess
+
+    code = (
+        "import matplotlib, cartsie.figures, cartsie.pipeline, sys; "
+        "print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={"MPLBACKEND": "svg", "PATH": ""}
+    )
+    assert out.stdout.split() == ["svg", "False"], out.stderr
+    assert matplotlib.get_backend()  # this process untouched too
 
 
 def test_step_curve_is_right_continuous():

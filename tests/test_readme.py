@@ -31,3 +31,16 @@ def test_readme_schema_tables_match_the_code():
     for table in ("patients", "labs"):
         block = re.search(rf"<!-- schema:{table} -->\n(.*?)<!-- /schema -->", text, re.S).group(1)
         assert block.strip() == schema.describe(table), f"regenerate the {table} schema table in the README"
+
+
+def test_readme_examples_run_as_doctests():
+    """Every ```pycon block of the README runs and prints what it shows."""
+    import doctest
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```pycon\n(.+?)```", text, re.S)
+    assert blocks, "the README has doctest examples"
+    parser, runner = doctest.DocTestParser(), doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE)
+    for k, block in enumerate(blocks):
+        runner.run(parser.get_doctest(block, {}, f"README block {k}", "README.md", 0))
+    assert runner.summarize(verbose=False).failed == 0

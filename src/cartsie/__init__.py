@@ -36,6 +36,7 @@ _SUBMODULES = (
     "scores",
     "survival",
     "synthetic",
+    "tables",
     "toxicity",
     "units",
 )

@@ -63,7 +63,7 @@ class Result:
         """One row of model-level statistics (n, events, log-likelihood... where they exist)."""
         return pd.DataFrame([self._glance()])
 
-    def _header(self) -> str:
+    def _result_header(self) -> str:
         title = self._title or type(self).__name__
         facts = ", ".join(f"{k} = {_short(v)}" for k, v in self._glance().items() if _scalar(v))
         return f"{title}" + (f" ({facts})" if facts else "")
@@ -80,7 +80,7 @@ class Result:
         if fmt not in FORMATS:
             raise ValueError(f"fmt must be one of {FORMATS}, not {fmt!r}.")
         table = _rounded(self.summary, decimals)
-        header = self._header()
+        header = self._result_header()
         if fmt == "text":
             out = f"{header}\n{table.to_string()}"
         elif fmt == "markdown":
@@ -98,7 +98,7 @@ class Result:
             shown = table.head(_MAX_REPR_ROWS).to_string() + f"\n... ({len(table)} rows)"
         else:
             shown = table.to_string()
-        text = f"<{self._header()}>\n{shown}"
+        text = f"<{self._result_header()}>\n{shown}"
         return text if len(text) < 2000 else text[:1990] + " ...>"
 
     def _html(self, table: pd.DataFrame, header: str) -> str:
@@ -106,7 +106,7 @@ class Result:
         return f"<div><p><strong>{html.escape(header)}</strong></p>{body}</div>"
 
     def _repr_html_(self) -> str:
-        return self._html(_rounded(self.summary, 4), self._header())
+        return self._html(_rounded(self.summary, 4), self._result_header())
 
 
 def tidy_from(summary: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,10 @@ import pandas as pd
 from cartsie._checks import complete_cases, require_columns
 from cartsie._missing import warn_dropped
 from cartsie._results import Result
+from cartsie.binary import logistic
+from cartsie.competing import fine_gray
 from cartsie.errors import InputError
+from cartsie.survival import cox
 
 __all__ = ["LpAdjusted", "lp_adjusted"]
 
@@ -79,8 +82,6 @@ def _fitter(model: str, outcome, time, event, ci, conf_level, cause, censor_code
     if model == "logistic":
         if outcome is None:
             raise InputError(f"{func}(): model='logistic' needs outcome= (a 0/1 column).")
-        from cartsie.binary import logistic
-
         return [outcome], lambda data, cov, ref: logistic(
             data, outcome, cov, ci=ci, conf_level=conf_level, reference=ref
         )
@@ -89,13 +90,9 @@ def _fitter(model: str, outcome, time, event, ci, conf_level, cause, censor_code
     if ci != "wald":
         raise InputError(f"{func}(): ci={ci!r} is available for model='logistic' only; use ci='wald'.")
     if model == "cox":
-        from cartsie.survival import cox
-
         return [time, event], lambda data, cov, ref: cox(
             data, time, event, cov, ties=ties, reference=ref, conf_level=conf_level
         )
-    from cartsie.competing import fine_gray
-
     return [time, event], lambda data, cov, ref: fine_gray(
         data, time, event, cov, cause=cause, censor_code=censor_code, conf_level=conf_level, reference=ref
     )

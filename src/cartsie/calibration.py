@@ -49,6 +49,7 @@ HEADLINE_IDS = (
 
 
 def _one_seed(seed: int, generate: Callable | None) -> pd.DataFrame:
+    # imported in the worker process that runs this seed (joblib/dask), not by the parent at import
     from cartsie import paper
 
     if generate is None:
@@ -221,14 +222,12 @@ def summarise(table: pd.DataFrame) -> dict:
 def plot_calibration(table: pd.DataFrame, path: str | Path) -> Path:
     """Each compared estimate's simulated 95% range (bar) and the published value (dot), standardised
     by the simulated mean and sd; headline estimates in red. Aggregates only."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # lazy: plotting is the only use of matplotlib here
 
     t = table[table["inside"].notna() & (table["sd"] > 0)].reset_index(drop=True)
     z = lambda x: (x - t["mean"]) / t["sd"]  # noqa: E731
-    fig, ax = plt.subplots(figsize=(7, max(4, 0.16 * len(t))))
+    fig = Figure(figsize=(7, max(4, 0.16 * len(t))))
+    ax = fig.subplots()
     y = np.arange(len(t))
     colour = np.where(t["headline"], "tab:red", "tab:blue")
     ax.hlines(y, z(t["p2_5"]).clip(-6, 6), z(t["p97_5"]).clip(-6, 6), color="0.7", lw=3)
@@ -247,7 +246,6 @@ def plot_calibration(table: pd.DataFrame, path: str | Path) -> Path:
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=130)
-    plt.close(fig)
     return path
 
 

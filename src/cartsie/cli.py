@@ -2,7 +2,8 @@
 
 Every command reads the usual registry exports (CSV, Excel, Parquet, SAS, Stata) and exits with
 status 2 and a one-paragraph message -- naming the column, the patient id(s) and the fix -- when the
-input is unusable, never with a traceback.
+input is unusable, never with a traceback. Each command imports the modules it needs when it runs
+(lazy imports, deliberately), so that ``cartsie --help`` and the light commands start fast.
 """
 
 from __future__ import annotations

@@ -3,19 +3,14 @@ the patient flow diagram.
 
 Every function draws aggregates only (curves, counts at risk, estimates): no patient-level row ever
 appears in a figure. Functions return a matplotlib ``Figure`` and never show it; save it with
-``fig.savefig(path)``. The Agg backend is used when no display is configured.
+``fig.savefig(path)``. Figures are made without pyplot, so importing cartsie never changes the
+user's matplotlib backend and no figure is left open; a notebook displays the returned ``Figure``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import matplotlib
-
-if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
-    matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
@@ -94,7 +89,7 @@ def km_plot(
     labels = {g: str((labels or {}).get(g, g)) for g in groups}
     palette = _colors(groups, colors)
 
-    fig = plt.figure(figsize=figsize)
+    fig = Figure(figsize=figsize)
     grid = fig.add_gridspec(2, 1, height_ratios=[4, 0.35 + 0.22 * len(groups)], hspace=0.35)
     ax = fig.add_subplot(grid[0])
     for g in groups:
@@ -164,7 +159,8 @@ def cif_plot(
     groups = list(dict.fromkeys(curves["group"]))
     labels = {g: str((labels or {}).get(g, g)) for g in groups}
     palette = _colors(groups, colors)
-    fig, ax = plt.subplots(figsize=figsize)
+    fig = Figure(figsize=figsize)
+    ax = fig.subplots()
     top = 0.0
     for g in groups:
         c = curves[curves["group"] == g].sort_values("time")
@@ -209,7 +205,8 @@ def forest_plot(
     """
     rows = rows.reset_index(drop=True)
     n = len(rows)
-    fig, ax = plt.subplots(figsize=(7.0, 0.45 * n + 1.3))
+    fig = Figure(figsize=(7.0, 0.45 * n + 1.3))
+    ax = fig.subplots()
     y = np.arange(n)[::-1]
     est = rows[estimate].to_numpy(float)
     lo, hi = rows["ci_lower"].to_numpy(float), rows["ci_upper"].to_numpy(float)
@@ -245,7 +242,8 @@ def flow_diagram(
     """
     steps = flow.reset_index(drop=True)
     n = len(steps)
-    fig, ax = plt.subplots(figsize=(7.5, 0.95 * n + 0.2))
+    fig = Figure(figsize=(7.5, 0.95 * n + 0.2))
+    ax = fig.subplots()
     fig.subplots_adjust(left=0.01, right=0.99, top=0.99, bottom=0.02)
     ax.set_xlim(0.8, 10)
     ax.set_ylim(-0.6, 2 * n - 1.4)

@@ -11,7 +11,15 @@ import math
 
 import numpy as np
 
-__all__ = ["format_ci", "format_count", "format_median_iqr", "format_number", "format_p"]
+__all__ = [
+    "format_ci",
+    "format_conf_level",
+    "format_count",
+    "format_median_iqr",
+    "format_number",
+    "format_p",
+    "format_ratio",
+]
 
 
 def format_p(p: float, digits: int = 2, threshold: float = 0.001, leading_zero: bool = False) -> str:
@@ -90,14 +98,16 @@ def format_count(k: int, denominator: int) -> str:
     return f"{k} (-)" if denominator == 0 else f"{k} ({100 * k / denominator:.0f}%)"
 
 
-def format_ci(low: float, high: float, digits: int = 2) -> str:
+def format_ci(low: float, high: float, digits: int = 2, parentheses: bool = True) -> str:
     """``"(1.23-4.56)"``, or with " to " when a limit is negative; ``""`` when either is missing;
-    ``inf`` printed as ``"∞"``.
+    ``inf`` printed as ``"∞"``. ``parentheses=False`` drops the brackets, for a CI column of its own.
 
     Examples
     --------
     >>> format_ci(1.234, 4.5678), format_ci(-0.5, 0.25, 1), format_ci(2.0, float("inf"))
     ('(1.23-4.57)', '(-0.5 to 0.2)', '(2.00-∞)')
+    >>> format_ci(1.234, 4.5678, parentheses=False)
+    '1.23-4.57'
     """
     if low is None or high is None or np.isnan(low) or np.isnan(high):
         return ""
@@ -106,4 +116,35 @@ def format_ci(low: float, high: float, digits: int = 2) -> str:
         return ("-" if x < 0 else "") + "∞" if np.isinf(x) else f"{x:.{digits}f}"
 
     sep = " to " if min(low, high) < 0 else "-"
-    return f"({show(low)}{sep}{show(high)})"
+    text = f"{show(low)}{sep}{show(high)}"
+    return f"({text})" if parentheses else text
+
+
+def format_ratio(ratio: float, digits: int = 2) -> str:
+    """A ratio (hazard, odds, subdistribution hazard ratio) with ``digits`` decimals; the infinite and
+    zero ratios of an infinite coefficient (monotone likelihood, separation) as ``"∞"`` and ``"0"``;
+    ``""`` when missing.
+
+    Examples
+    --------
+    >>> [format_ratio(x) for x in (1.4567, float("inf"), 0.0, float("nan"))]
+    ['1.46', '∞', '0', '']
+    """
+    if ratio is None or np.isnan(ratio):
+        return ""
+    if np.isinf(ratio):
+        return "∞" if ratio > 0 else "-∞"
+    if ratio == 0:
+        return "0"
+    return f"{ratio:.{digits}f}"
+
+
+def format_conf_level(conf_level: float) -> str:
+    """A confidence level as a column header says it: ``0.95`` -> ``"95%"``.
+
+    Examples
+    --------
+    >>> format_conf_level(0.95), format_conf_level(0.9), format_conf_level(0.995)
+    ('95%', '90%', '99.5%')
+    """
+    return f"{100 * conf_level:.10g}%"

@@ -16,11 +16,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from cartsie import __version__, _estimate, figures, paper
+from cartsie import __version__, _estimate, figures, paper, report, synthetic
 from cartsie import _paper_common as C
 from cartsie._estimate import NotEstimable
 from cartsie.competing import cumulative_incidence
@@ -262,7 +261,6 @@ def _attempt(what: str, make: Callable, notes: list[str]):
 def _save_figure(out: Path, name: str, fig) -> Path:
     path = out / "figures" / f"{name}.png"
     fig.savefig(path, dpi=150, bbox_inches="tight", metadata={"Software": f"cartsie {__version__}"})
-    plt.close(fig)
     return path
 
 
@@ -286,7 +284,6 @@ def run_items(cohort, out: Path, items: tuple[Item, ...], note: str | None, meta
     Nothing in the data stops the run: each estimate that cannot be computed is a not-estimable row
     (:mod:`cartsie.paper`), and each figure or table that cannot be drawn is skipped with a note.
     """
-    from cartsie import report
 
     out = Path(out)
     (out / "figures").mkdir(parents=True, exist_ok=True)
@@ -339,7 +336,6 @@ def run_items(cohort, out: Path, items: tuple[Item, ...], note: str | None, meta
 
 def builtin_cohort(seed: int):
     """The built-in synthetic CART-SIE-like cohort."""
-    from cartsie import synthetic
 
     return synthetic.cartsie_like(seed=seed)
 
@@ -368,27 +364,3 @@ def reproduce(
         else [f"Data: {source or 'user data'}"],
     }
     return run_items(cohort, Path(out), chosen, note, meta)
-
-
-def script_main(name: str, argv: list[str] | None = None) -> Run:
-    """Entry point of the ``analyses/`` scripts: run one paper item from the command line.
-
-    ``python analyses/05_survival.py [--data PATIENTS [--labs LABS]] [--out DIR] [--seed N]``
-    """
-    import argparse
-
-    from cartsie import cohort as cohort_module
-
-    it = item(name)
-    parser = argparse.ArgumentParser(description=f"CART-SIE: {it.title}")
-    parser.add_argument("--data", help="patients table (default: the built-in synthetic cohort)")
-    parser.add_argument("--labs", help="long labs table")
-    parser.add_argument("--out", default=f"cartsie-output/{name}", help="output folder")
-    parser.add_argument("--seed", type=int, default=2024, help="seed of the built-in synthetic cohort")
-    args = parser.parse_args(argv)
-    data = cohort_module.load(args.data, args.labs) if args.data else None
-    result = reproduce(
-        data, args.out, seed=args.seed, items=(name,), source=Path(args.data).name if args.data else None
-    )
-    print(f"{it.title}: wrote {len(result.files)} files to {args.out}/")
-    return result

@@ -14,6 +14,7 @@ rest.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,12 @@ class Cohort:
         if which not in masks:
             raise ValueError(f"population {which!r} is not one of {sorted(masks)}.")
         return t.loc[masks[which].fillna(False).to_numpy(bool)]
+
+    def _repr_html_(self) -> str:
+        """The patient flow and the counts of warnings and notes, for notebooks (aggregates only)."""
+        head = html.escape(self.__repr__().splitlines()[0].strip("<>"))
+        rows = self.flow[["step", "n", "excluded", "reason"]].to_html(index=False, border=0)
+        return f"<div><p><strong>{head}</strong></p>{rows}</div>"
 
     def __repr__(self) -> str:
         steps = ", ".join(f"{s} {n}" for s, n in zip(self.flow["step"], self.flow["n"], strict=True))

@@ -1,4 +1,4 @@
-"""Time-to-event and response endpoints derived from event days (``shared/CLINICAL.md``).
+"""Time-to-event and response endpoints derived from event days, as the CART-SIE paper defines them.
 
 All times start at infusion (day 0) and are returned in months = days / 30.4375. Follow-up ends at
 the last follow-up, or at death when that is later or the follow-up date is missing. Event codes are

@@ -14,6 +14,7 @@ after lower-casing and turning spaces and hyphens into underscores, then through
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 
 
@@ -346,8 +347,6 @@ ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 def closest(name: str, table: str | None = None) -> str | None:
     """The cartsie column a misspelt ``name`` most likely means (difflib ratio >= 0.75), or None."""
-    import difflib
-
     tables = (PATIENTS, LABS) if table is None else ((PATIENTS if table == "patients" else LABS),)
     names = {c: c for t in tables for c in t}
     names.update({a: c for a, c in COLUMN_ALIASES.items() if any(c in t for t in tables)})

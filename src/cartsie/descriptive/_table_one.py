@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from cartsie._checks import describe_rows, numeric, require_columns
+from cartsie._display import Display, Tabular, render_html, render_markdown
 from cartsie._results import Result
 from cartsie.errors import InputError
 from cartsie.format import format_count, format_median_iqr, format_p
@@ -21,12 +22,15 @@ RESERVED = ("variable", "level", "total", "p_value", "test")
 
 
 @dataclass(frozen=True, repr=False)
-class TableOne(Result):
+class TableOne(Tabular, Result):
     """The result of :func:`cartsie.descriptive.table_one`.
 
     ``summary`` is tidy: one row per (variable, level) with the printed cell of each group and of
     the total, the p-value at full precision and the test used (both repeated on every row of a
     variable). ``stats`` holds the numbers behind the cells, one row per (variable, level, group).
+    The writers of :mod:`cartsie._display` print it: ``to_frame()``, ``to_markdown()``,
+    ``to_html()``, ``to_latex()`` (great-tables), ``to_docx(path)`` (python-docx) and
+    ``to_excel(path)`` (openpyxl), with footnotes naming the cells' statistics and the tests.
     """
 
     table: pd.DataFrame
@@ -68,31 +72,35 @@ class TableOne(Result):
             heads.append(f"Total (N={self.n['total']})")
         return ["Characteristic", *heads, "p"]
 
-    def to_markdown(self, p_format: Callable[[float], str] | None = None) -> str:
-        """A GitHub-flavoured markdown table (level rows prefixed with "- ", p via ``format_p``)."""
-        fmt = p_format or _default_p_format()
-        lines = [
-            _md_row(self._header()),
-            "|" + "|".join([" --- "] + [" ---: "] * (len(self._header()) - 1)) + "|",
-        ]
-        for name, cells, p, indented in self._rows(fmt):
-            lines.append(_md_row([("- " if indented else "") + name, *cells, p]))
-        return "\n".join(lines) + "\n"
+    def _notes(self) -> tuple[str, ...]:
+        """What the cells are, the test behind each p and the rows without a group."""
+        st = self.stats[self.stats["level"].map(lambda x: not (isinstance(x, str) and x == "missing"))]
+        kinds = []
+        if st["median"].notna().any():
+            kinds.append("median (Q1-Q3)")
+        if st["denominator"].notna().any():
+            kinds.append("n (%) of the non-missing values")
+        notes = [f"Cells: {'; '.join(kinds)}."] if kinds else []
+        tested = self.table.drop_duplicates("variable")
+        tested = tested[tested["test"].astype(bool)]
+        if len(tested):
+            by_test = tested.groupby("test", sort=False)["variable"].agg(
+                lambda v: ", ".join(self.labels.get(x, x) for x in v)
+            )
+            notes.append("p: " + "; ".join(f"{test} ({names})" for test, names in by_test.items()) + ".")
+        if self.n_missing_group:
+            notes.append(f"{self.n_missing_group} rows with a missing {self.group} left out.")
+        return tuple(notes)
 
-    def to_html(self, p_format: Callable[[float], str] | None = None, table_class: str = "table-one") -> str:
-        """An HTML ``<table>`` (escaped text; level rows indented)."""
-        fmt = p_format or _default_p_format()
-        esc = html.escape
-        head = "".join(f"<th>{esc(h)}</th>" for h in self._header())
-        body = []
-        for name, cells, p, indented in self._rows(fmt):
-            style = ' style="padding-left:1.5em"' if indented else ""
-            tds = "".join(f"<td>{esc(str(c))}</td>" for c in [*cells, p])
-            body.append(f"<tr><td{style}>{esc(name)}</td>{tds}</tr>")
-        return (
-            f'<table class="{esc(table_class)}">\n<thead><tr>{head}</tr></thead>\n<tbody>\n'
-            + "\n".join(body)
-            + "\n</tbody>\n</table>\n"
+    def _display(self, p_format: Callable[[float], str] | None = None) -> Display:
+        rows = self._rows(p_format or format_p)
+        return Display(
+            stub_head="Characteristic",
+            stub=tuple(name for name, _, _, _ in rows),
+            indent=tuple(int(indented) for _, _, _, indented in rows),
+            columns=tuple(self._header()[1:]),
+            cells=tuple((*map(str, cells), p) for _, cells, p, _ in rows),
+            notes=self._notes(),
         )
 
     _title = "Table 1"
@@ -113,13 +121,15 @@ class TableOne(Result):
     def _glance(self) -> dict:
         return {"n": int(self.n.get("total", self.n.sum())), "group": self.group, "groups": len(self.groups)}
 
+    def to_markdown(self, p_format: Callable[[float], str] | None = None) -> str:
+        """A GitHub-flavoured markdown table (level rows prefixed with "- ", p via ``format_p``, the
+        footnotes below)."""
+        return render_markdown(self._display(p_format))
 
-def _default_p_format():
-    return format_p
-
-
-def _md_row(cells: Sequence[str]) -> str:
-    return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
+    def to_html(self, p_format: Callable[[float], str] | None = None, table_class: str = "table-one") -> str:
+        """An HTML table rendered by great-tables (level rows indented, the footnotes under it), in a
+        ``<div class="table_class">``."""
+        return f'<div class="{html.escape(table_class)}">\n{render_html(self._display(p_format))}</div>\n'
 
 
 def _is_true(level) -> bool:

@@ -96,7 +96,7 @@ class FisherResult(Result):
         return {"n": self.n, "p_value": self.p_value, "method": self.method}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GroupTest(TestResult):
     """A test comparing groups (statistic, df, p_value, method, n) plus the rows dropped for
     missing values (``n_missing``, as R's ``na.action``)."""

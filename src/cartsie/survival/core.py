@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cartsie._checks import require_columns
+from cartsie._checks import describe_rows, require_columns
 from cartsie._results import Result
 from cartsie._survprep import group_codes, survival_data, z_value
 from cartsie.errors import InputError
@@ -159,8 +159,8 @@ def dor_among_responders(
     """Kaplan-Meier of the duration of response among responders.
 
     Responders are the rows with a non-missing ``dor_months`` (the endpoints table leaves it
-    missing for non-responders; see DESIGN.md); DOR runs from first response to progression or
-    death (``dor_event`` = 1) or censoring (0).
+    missing for non-responders, as :mod:`cartsie.cohort.endpoints` defines it); DOR runs from first
+    response to progression or death (``dor_event`` = 1) or censoring (0).
 
     Notes
     -----
@@ -176,8 +176,6 @@ def dor_among_responders(
         )
     missing_event = responders[event].isna()
     if missing_event.any():
-        from cartsie._checks import describe_rows
-
         raise InputError(
             f"{func}(): {event!r} is missing for responders with {time!r} present at "
             f"{describe_rows(responders, missing_event)}. Set it to 1 (progression or death) or 0."

@@ -10,7 +10,7 @@ Input is a long table of labs: ``patient_id``, ``day`` (whole days since infusio
 :mod:`cartsie.units`). Several measurements on one day: the lowest counts. Rows may come in any order
 and may repeat. Every computation is vectorised over patients.
 
-Conventions (each a keyword; the defaults reproduce CART-SIE, see ``shared/CLINICAL.md``)
+Conventions (each a keyword; the defaults reproduce CART-SIE, each defined below)
 ------------------------------------------------------------------------------------------------
 Daily values
     A measured day takes its value; a day between two measurements at most ``max_gap`` (7) days
