@@ -23,6 +23,12 @@ sets of one stratum are nested (``R_1 >= R_2 >= ...`` over the event times), one
 :func:`directions` first maximises the total slack of these inequalities (positive exactly when the
 likelihood is monotone), and then, only in that case, the smallest and largest ``d_j`` of each term
 in the box ``|d| <= 1``, as the separation check of :func:`cartsie.binary.logistic` (Konis 2007).
+
+On large data sets a smaller problem is tried first (:func:`_certified_finite`): the same
+inequalities for a few thousand rows and events only. Leaving inequalities out can only enlarge the
+cone of directions ``d``, so when even that relaxation admits no ``d != 0`` (every ``d_j`` is 0 at
+its smallest and largest in the box) neither does the full problem, and the likelihood has a finite
+maximum. Otherwise -- a monotone likelihood, or a relaxation too loose -- the full problem decides.
 """
 
 from __future__ import annotations
@@ -56,6 +62,75 @@ def _constraints(
     return a_ub, slack
 
 
+#: rows and events (each) at most in the relaxation tried first by :func:`_certified_finite`
+RELAXATION_SIZE = 300
+
+
+def _spread(idx: np.ndarray, size: int) -> np.ndarray:
+    """At most ``size`` entries of ``idx``, evenly spaced (deterministic)."""
+    if len(idx) <= size:
+        return idx
+    return idx[np.unique(np.linspace(0, len(idx) - 1, size).round().astype(np.int64))]
+
+
+def _witnesses(x: np.ndarray, order_key: np.ndarray, pool: np.ndarray, latest: bool) -> np.ndarray:
+    """For each column, the members of ``pool`` at its smallest and largest value (the one with the
+    largest ``order_key`` when ``latest``, else the smallest): they bound the axis directions."""
+    out = []
+    key = order_key[pool] if latest else -order_key[pool]
+    for j in range(x.shape[1]):
+        col = x[pool, j]
+        for value in (col.min(), col.max()):
+            at = np.flatnonzero(col == value)
+            out.append(pool[at[np.argmax(key[at])]])
+    return np.array(out, dtype=np.int64)
+
+
+def _certified_finite(
+    x: np.ndarray,
+    last_set: np.ndarray,
+    events: np.ndarray,
+    event_set: np.ndarray,
+    block_start: np.ndarray,
+    tol: float,
+) -> bool:
+    """True when a relaxation with at most ``RELAXATION_SIZE`` rows and events admits no direction.
+
+    The events kept are evenly spaced plus those at each column's extremes (earliest risk set); the
+    rows kept likewise (those in the most risk sets). A row's inequality is attached to the last kept
+    risk set of its stratum not after its own, which the chain ``m_{k+1} <= m_k`` implies; so every
+    inequality of the relaxation holds in the full problem.
+    """
+    rows_all = np.flatnonzero(last_set >= 0)
+    pick = np.arange(len(events))
+    pick = np.union1d(_spread(pick, RELAXATION_SIZE), _witnesses(x[events], event_set, pick, latest=False))
+    sets = np.unique(event_set[pick])
+    rows = _spread(rows_all, RELAXATION_SIZE)
+    rows = np.union1d(rows, _witnesses(x, last_set, rows_all, latest=True))
+    stratum = np.cumsum(block_start) - 1
+    at = np.searchsorted(sets, last_set[rows], side="right") - 1
+    ok = (at >= 0) & (stratum[sets[np.maximum(at, 0)]] == stratum[last_set[rows]])
+    rows, at = rows[ok], at[ok]
+    first = np.r_[True, stratum[sets[1:]] != stratum[sets[:-1]]]
+    sub_x = np.vstack([x[rows], x[events[pick]]])
+    sub_last = np.r_[at, np.full(len(pick), -1)]
+    sub_events = len(rows) + np.arange(len(pick))
+    a_ub, _ = _constraints(sub_x, sub_last, sub_events, np.searchsorted(sets, event_set[pick]), first)
+    p = x.shape[1]
+    bounds = [(-1.0, 1.0)] * p + [(None, None)] * len(sets)
+    # d = 0 is the only direction when none has d_j > 0 for some j, nor sum_j d_j < 0 (p + 1 programs)
+    for j in range(p + 1):
+        c = np.zeros(p + len(sets))
+        if j < p:
+            c[j] = -1.0
+        else:
+            c[:p] = 1.0
+        z = _solve(c, a_ub, bounds)
+        if z is None or -(c @ z) > tol:
+            return False
+    return True
+
+
 def directions(
     x: np.ndarray,
     last_set: np.ndarray,
@@ -87,7 +162,12 @@ def directions(
         return np.zeros(p)
     scale = np.max(np.abs(x), axis=0)
     scale[scale == 0] = 1.0
-    a_ub, slack = _constraints(x / scale, last_set, events, event_set, block_start)
+    x = x / scale
+    if len(events) + len(x) > 2 * RELAXATION_SIZE and _certified_finite(
+        x, last_set, events, event_set, block_start, tol
+    ):
+        return np.zeros(p)
+    a_ub, slack = _constraints(x, last_set, events, event_set, block_start)
     k = len(block_start)
     bounds = [(-1.0, 1.0)] * p + [(None, None)] * k
     z = _solve(-slack, a_ub, bounds)

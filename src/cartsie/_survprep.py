@@ -101,6 +101,12 @@ def group_levels(values: pd.Series) -> list:
 
 def group_codes(values: pd.Series) -> tuple[np.ndarray, list]:
     """Integer codes (0..G-1) of ``values`` in the order of :func:`group_levels`."""
-    levels = group_levels(values)
-    codes = pd.Categorical(values, categories=levels).codes.astype(np.int64)
-    return codes, levels
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        levels = group_levels(values)
+        return pd.Categorical(values, categories=levels).codes.astype(np.int64), levels
+    # one hash of the column; the levels are ordered among the distinct values only
+    which, uniq = pd.factorize(values)
+    levels = group_levels(pd.Series(uniq, dtype=values.dtype))
+    position = {level: i for i, level in enumerate(levels)}
+    lookup = np.array([position[v] for v in uniq.tolist()] + [-1], dtype=np.int64)
+    return lookup[which], levels

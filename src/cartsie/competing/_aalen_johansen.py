@@ -59,11 +59,18 @@ def _tie_factor(d: np.ndarray, at_risk: np.ndarray) -> np.ndarray:
         return np.where(d > 1, 1.0 - (d - 1.0) / (at_risk - 1.0), 1.0)
 
 
-def incidence(t_sorted: np.ndarray, any_event: np.ndarray, of_cause: np.ndarray) -> Incidence:
-    """Cumulative incidence of one cause in one group (``t_sorted`` ascending; boolean indicators)."""
-    start, at_risk = blocks(t_sorted)
-    d = np.add.reduceat(any_event.astype(float), start) if len(start) else np.zeros(0)
-    d1 = np.add.reduceat(of_cause.astype(float), start) if len(start) else np.zeros(0)
+def incidence(
+    times: np.ndarray, at_risk: np.ndarray, d_any: np.ndarray, d_cause: np.ndarray, last_time: float, n: int
+) -> Incidence:
+    """Cumulative incidence of one cause in one group from counts per distinct time.
+
+    ``times`` ascending; ``at_risk`` the number with time >= each; ``d_any`` the events of any cause
+    and ``d_cause`` those of the cause there. Times without an event may be included or left out:
+    they change neither the estimate nor cuminc's variance at the event times (their factors are
+    exactly 1 and their increments exactly 0), so only the times with an event are used.
+    """
+    rows = d_any > 0
+    at_risk, d, d1 = at_risk[rows], d_any[rows], d_cause[rows]
     d2 = d - d1
     surv = np.cumprod(1.0 - d / at_risk)
     surv_before = np.r_[1.0, surv[:-1]]
@@ -82,8 +89,7 @@ def incidence(t_sorted: np.ndarray, any_event: np.ndarray, of_cause: np.ndarray)
     jumps = d1 > 0
     f = cif[jumps]
     var = v1[jumps] + f * f * v3[jumps] - 2.0 * f * v2[jumps]
-    last = float(t_sorted[-1]) if len(t_sorted) else np.nan
-    return Incidence(t_sorted[start][jumps], f, var, last, len(t_sorted), int(d1.sum()))
+    return Incidence(times[rows][jumps], f, var, float(last_time), int(n), int(d1.sum()))
 
 
 def confint(est: np.ndarray, var: np.ndarray, conf_type: str, z: float) -> tuple[np.ndarray, np.ndarray]:

@@ -35,70 +35,130 @@ import numpy as np
 
 from cartsie import _monotone
 from cartsie.competing._aalen_johansen import blocks
+from cartsie.competing._prep import distinct_ranks
 
 EPS = float(np.finfo(float).eps)
 
 
 @dataclass(frozen=True)
 class FGData:
-    """Sorted data and the quantities that do not depend on the coefficients."""
+    """Sorted data and the quantities that do not depend on the coefficients.
 
-    x: np.ndarray  # (n, p) centred covariates, sorted by time
+    Per-subject arrays are stored one row per covariate, ``(p, n)``, so that every pass over the
+    subjects reads contiguous memory; sums over subjects are taken per distinct time first
+    (``np.add.reduceat``) and the running sums are then over the distinct times only.
+    """
+
+    xt: np.ndarray  # (p, n) centred covariates, subjects sorted by time
     center: np.ndarray  # (p,) the means removed
+    moments: np.ndarray  # (p + p (p + 1) / 2, n): x_r, then x_r x_s (r <= s, row-major upper triangle)
     fail: np.ndarray  # bool, event of the cause
     comp: np.ndarray  # bool, competing event
     cens: np.ndarray  # bool, censored
     block: np.ndarray  # (n,) index of each subject's distinct time
     start: np.ndarray  # (K,) first row of each distinct time
     at_risk: np.ndarray  # (K,) number with T >= u_k
+    n_cens: np.ndarray  # (K,) censorings at u_k
     g_minus: np.ndarray  # (n,) G(T_i-) as crr
     fblock: np.ndarray  # (F,) block index of each distinct event time of the cause
     d: np.ndarray  # (F,) events of the cause there
     g_f: np.ndarray  # (F,) G(u_f-)
     time_f: np.ndarray  # (F,) the distinct event times of the cause
-    inv_g_comp: np.ndarray  # (n,) 1 / G(T_i-) for competing events, else 0
+    fail_rows: np.ndarray  # rows with an event of the cause
+    fail_f: np.ndarray  # index into the F event times of each of them
+    x_fail: np.ndarray  # (p,) sum of x over the events of the cause
+    comp_rows: np.ndarray  # rows with a competing event
+    comp_inv_g: np.ndarray  # 1 / G(T_i-) of each of them
+    comp_moments: np.ndarray  # the columns of ``moments`` of those rows
+    work: np.ndarray  # (1 + len(moments), n) scratch for the weighted moments
+    comp_work: np.ndarray  # (1 + len(moments), len(comp_rows)) likewise
+    comp_start: np.ndarray  # first position (among comp_rows) of each distinct time holding some
+    comp_block: np.ndarray  # block index of each such run
     triu: tuple[np.ndarray, np.ndarray]  # upper-triangle indices for the second moments
 
+    @property
+    def x(self) -> np.ndarray:
+        """(n, p) view of the centred, sorted covariates."""
+        return self.xt.T
 
-def censoring_km_minus(t: np.ndarray, cens: np.ndarray, start: np.ndarray, at_risk: np.ndarray) -> np.ndarray:
-    """``G(t-)`` for each sorted time as crr: ``approx(c(min(0, times) - 10 eps, times, ...), c(1, surv,
-    ...), xout = t (1 - 100 eps), method = "constant", f = 0, rule = 2)``."""
-    c = np.add.reduceat(cens.astype(float), start)
-    g = np.cumprod(1.0 - c / at_risk)
-    u = t[start]
-    idx = np.searchsorted(u, t * (1.0 - 100.0 * EPS), side="right") - 1
+    @property
+    def inv_g_comp(self) -> np.ndarray:
+        """(n,) ``1 / G(T_i-)`` for competing events, else 0."""
+        out = np.zeros(len(self.block))
+        out[self.comp_rows] = self.comp_inv_g
+        return out
+
+
+def censoring_km_minus(u: np.ndarray, n_cens: np.ndarray, at_risk: np.ndarray) -> np.ndarray:
+    """``G(u-)`` at each distinct time ``u`` (ascending) as crr: ``approx(c(min(0, times) - 10 eps,
+    times, ...), c(1, surv, ...), xout = u (1 - 100 eps), method = "constant", f = 0, rule = 2)``."""
+    g = np.cumprod(1.0 - n_cens / at_risk)
+    idx = np.searchsorted(u, u * (1.0 - 100.0 * EPS), side="right") - 1
     return np.where(idx >= 0, g[np.maximum(idx, 0)], 1.0)
+
+
+def time_order(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The stable sort order of ``t`` (as R's ``order``) and the distinct-time index of each sorted
+    row. With fewer than 65,536 distinct times the rows are ordered by a radix sort of their 16-bit
+    ranks (one hash of the times), which gives the same order as a stable sort of ``t``."""
+    rank, uniq = distinct_ranks(t)
+    if len(uniq) < 2**16:
+        order = np.argsort(rank.astype(np.uint16), kind="stable")
+    else:
+        order = np.argsort(t, kind="stable")
+    return order, rank[order]
 
 
 def prepare(t: np.ndarray, status: np.ndarray, x: np.ndarray) -> FGData:
     """Sort once (stable, as R's ``order``) and precompute; ``status`` 0 censored, 1 cause, 2 other."""
-    order = np.argsort(t, kind="stable")
-    t, status, x = t[order], status[order], x[order]
-    center = x.mean(axis=0)
-    x = x - center
+    order, block = time_order(np.asarray(t, dtype=float))
+    t, status = t[order], status[order]
+    xt = np.take(np.ascontiguousarray(np.asarray(x, dtype=float).T), order, axis=1)  # (p, n) C-order
+    center = xt.mean(axis=1)
+    xt -= center[:, None]
     fail, comp, cens = status == 1, status == 2, status == 0
     start, at_risk = blocks(t)
-    block = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(t)]))
-    g_minus = censoring_km_minus(t, cens, start, at_risk)
+    n_cens = np.add.reduceat(cens.astype(float), start)
+    g_block = censoring_km_minus(t[start], n_cens, at_risk.astype(float))
+    g_minus = g_block[block]
     d_all = np.add.reduceat(fail.astype(float), start)
     fblock = np.flatnonzero(d_all > 0)
-    p = x.shape[1]
+    p = xt.shape[0]
+    i, j = np.triu_indices(p)
+    fail_rows, comp_rows = np.flatnonzero(fail), np.flatnonzero(comp)
+    comp_b = block[comp_rows]
+    moments = np.empty((p + len(i), xt.shape[1]))
+    moments[:p] = xt
+    for k, (a, b) in enumerate(zip(i, j, strict=True)):
+        np.multiply(xt[a], xt[b], out=moments[p + k])
+    comp_start = np.flatnonzero(np.r_[True, comp_b[1:] != comp_b[:-1]]) if len(comp_b) else comp_b
     return FGData(
-        x=x,
+        xt=xt,
         center=center,
+        moments=moments,
         fail=fail,
         comp=comp,
         cens=cens,
         block=block,
         start=start,
         at_risk=at_risk.astype(float),
+        n_cens=n_cens,
         g_minus=g_minus,
         fblock=fblock,
         d=d_all[fblock],
-        g_f=g_minus[start[fblock]],
+        g_f=g_block[fblock],
         time_f=t[start[fblock]],
-        inv_g_comp=np.where(comp, 1.0 / g_minus, 0.0),
-        triu=np.triu_indices(p),
+        fail_rows=fail_rows,
+        fail_f=np.searchsorted(fblock, block[fail_rows]),
+        x_fail=np.take(xt, fail_rows, axis=1).sum(axis=1),
+        comp_rows=comp_rows,
+        comp_inv_g=1.0 / g_minus[comp_rows],
+        comp_moments=np.take(moments, comp_rows, axis=1),
+        work=np.empty((1 + len(moments), len(t))),
+        comp_work=np.empty((1 + len(moments), len(comp_rows))),
+        comp_start=comp_start,
+        comp_block=comp_b[comp_start],
+        triu=(i, j),
     )
 
 
@@ -109,50 +169,68 @@ class Sums:
     shift: float  # max x'b (w = exp(x'b - shift))
     w: np.ndarray  # (n,)
     s0: np.ndarray  # (F,)
-    s1: np.ndarray  # (F, p)
+    s1: np.ndarray | None  # (F, p)
     s2: np.ndarray | None  # (F, p, p)
 
 
-def _at_blocks(data: FGData, cols: np.ndarray) -> np.ndarray:
-    """``sum_{T_j >= u_f} cols_j + G(u_f-) sum_{T_j < u_f} cols_j / G(T_j-) [competing]`` per f."""
-    starts = data.start[data.fblock]
-    after = np.cumsum(cols[::-1], axis=0)[::-1][starts]
-    weighted = cols * data.inv_g_comp[:, None]
-    before = np.cumsum(weighted, axis=0)
-    before = np.where((starts > 0)[:, None], before[np.maximum(starts - 1, 0)], 0.0)
-    return after + data.g_f[:, None] * before
+def _weighted_rows(w: np.ndarray, moments: np.ndarray, rows: int, work: np.ndarray) -> np.ndarray:
+    """``[w, w z_1, ..., w z_rows]`` as a (1 + rows, n) array, written into ``work`` (reused, so that
+    no pass allocates fresh memory)."""
+    out = work[: 1 + rows]
+    out[0] = w
+    np.multiply(moments[:rows], w, out=out[1:])
+    return out
+
+
+def _at_blocks(data: FGData, w: np.ndarray, rows: int) -> np.ndarray:
+    """``sum_{T_j >= u_f} c_j + G(u_f-) sum_{T_j < u_f, competing} c_j / G(T_j-)`` for each event time
+    ``u_f`` of the cause and each ``c = w, w z_1, ..., w z_rows`` (``z`` the moment rows): (1 + rows, F).
+    """
+    k = len(data.start)
+    per_block = np.add.reduceat(_weighted_rows(w, data.moments, rows, data.work), data.start, axis=1)
+    after = np.cumsum(per_block[:, ::-1], axis=1)[:, ::-1][:, data.fblock]
+    comp = np.zeros((1 + rows, k))
+    if len(data.comp_rows):
+        wc = w[data.comp_rows] * data.comp_inv_g
+        comp[:, data.comp_block] = np.add.reduceat(
+            _weighted_rows(wc, data.comp_moments, rows, data.comp_work), data.comp_start, axis=1
+        )
+    before = np.cumsum(comp, axis=1)
+    prev = data.fblock - 1
+    before = np.where(prev >= 0, before[:, np.maximum(prev, 0)], 0.0)
+    return after + data.g_f * before
+
+
+def _weights(data: FGData, beta: np.ndarray) -> tuple[float, np.ndarray]:
+    eta = beta @ data.xt
+    shift = float(eta.max()) if len(eta) else 0.0
+    return shift, np.exp(eta - shift)
 
 
 def risk_sums(data: FGData, beta: np.ndarray, second: bool = True) -> Sums:
     """S_0, S_1 (and S_2 when ``second``) at each distinct event time of the cause."""
-    eta = data.x @ beta
-    shift = float(eta.max()) if len(eta) else 0.0
-    w = np.exp(eta - shift)
-    cols = [w[:, None], w[:, None] * data.x]
-    if second:
-        i, j = data.triu
-        cols.append(w[:, None] * data.x[:, i] * data.x[:, j])
-    sums = _at_blocks(data, np.hstack(cols))
-    p = data.x.shape[1]
-    s0, s1 = sums[:, 0], sums[:, 1 : 1 + p]
+    shift, w = _weights(data, beta)
+    p = data.xt.shape[0]
+    sums = _at_blocks(data, w, len(data.moments) if second else p)
+    s0, s1 = sums[0], sums[1 : 1 + p].T
     s2 = None
     if second:
         i, j = data.triu
         s2 = np.empty((len(s0), p, p))
-        s2[:, i, j] = sums[:, 1 + p :]
-        s2[:, j, i] = sums[:, 1 + p :]
+        s2[:, i, j] = sums[1 + p :].T
+        s2[:, j, i] = sums[1 + p :].T
     return Sums(shift, w, s0, s1, s2)
 
 
 def neg_loglik(data: FGData, beta: np.ndarray, sums: Sums | None = None) -> float:
-    """crr's objective: minus the log pseudo-likelihood."""
+    """crr's objective: minus the log pseudo-likelihood (only S_0 is needed)."""
     if sums is None:
-        sums = risk_sums(data, beta, second=False)
-    eta_events = float((data.x[data.fail] @ beta).sum())
+        shift, w = _weights(data, beta)
+        sums = Sums(shift, w, _at_blocks(data, w, 0)[0], None, None)
     log_s0 = np.log(sums.s0) + sums.shift
     # undo the centring so the value equals crr's loglik on the raw covariates
     offset = float(data.center @ beta)
-    return -(eta_events + offset * data.fail.sum()) + float(data.d @ (log_s0 + offset))
+    return -(float(data.x_fail @ beta) + offset * len(data.fail_rows)) + float(data.d @ (log_s0 + offset))
 
 
 def gradient_hessian(data: FGData, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, Sums]:
@@ -160,51 +238,63 @@ def gradient_hessian(data: FGData, beta: np.ndarray) -> tuple[float, np.ndarray,
     sums = risk_sums(data, beta, second=True)
     assert sums.s2 is not None  # second=True
     xbar = sums.s1 / sums.s0[:, None]
-    grad = -data.x[data.fail].sum(axis=0) + data.d @ xbar
+    grad = -data.x_fail + data.d @ xbar
     wt = data.d / sums.s0
     hess = np.einsum("f,fij->ij", wt, sums.s2) - np.einsum("f,fi,fj->ij", data.d, xbar, xbar)
     return neg_loglik(data, beta, sums), grad, hess, sums
 
 
 def _spread(data: FGData, values: np.ndarray) -> np.ndarray:
-    """Put per-event-time values (F, ...) on the grid of all distinct times (K, ...), zero elsewhere."""
-    out = np.zeros((len(data.start), *values.shape[1:]))
-    out[data.fblock] = values
+    """Put per-event-time values (..., F) on the grid of all distinct times (..., K), zero elsewhere."""
+    out = np.zeros((*values.shape[:-1], len(data.start)))
+    out[..., data.fblock] = values
     return out
 
 
+def _reverse_cumsum(a: np.ndarray) -> np.ndarray:
+    return np.cumsum(a[..., ::-1], axis=-1)[..., ::-1]
+
+
 def sandwich_meat(data: FGData, sums: Sums) -> np.ndarray:
-    """``sum_i (eta_i + psi_i)(eta_i + psi_i)'`` of crr's variance, by running sums."""
-    x, w, blk = data.x, sums.w, data.block
-    xbar = sums.s1 / sums.s0[:, None]
+    """``sum_i (eta_i + psi_i)(eta_i + psi_i)'`` of crr's variance, by running sums over the distinct
+    times ((p, K) arrays), then one pass over the subjects per covariate."""
+    xt, w, blk = data.xt, sums.w, data.block
+    p = xt.shape[0]
+    xbar = (sums.s1 / sums.s0[:, None]).T  # (p, F)
     lam = data.d / sums.s0  # jumps of the baseline (scaled)
-    # eta: dN part
-    eta = np.where(
-        data.fail[:, None], x - xbar[np.searchsorted(data.fblock, blk).clip(max=len(xbar) - 1)], 0.0
-    )
-    # d Lambda part, times u_f <= T_i (weight 1)
+    # d Lambda part of eta, times u_f <= T_i (weight 1)
     a_cum = np.cumsum(_spread(data, lam))
-    b_cum = np.cumsum(_spread(data, lam[:, None] * xbar), axis=0)
-    eta -= w[:, None] * (x * a_cum[blk][:, None] - b_cum[blk])
+    b_cum = np.cumsum(_spread(data, lam * xbar), axis=1)
     # d Lambda part, times u_f > T_i for competing events (weight G(u_f-) / G(T_i-))
     lam_g = lam * data.g_f
-    c_incl = np.cumsum(_spread(data, lam_g)[::-1])[::-1]  # sum over u_f >= u_k
-    d_incl = np.cumsum(_spread(data, lam_g[:, None] * xbar)[::-1], axis=0)[::-1]
+    c_incl = _reverse_cumsum(_spread(data, lam_g))  # sum over u_f >= u_k
+    d_incl = _reverse_cumsum(_spread(data, lam_g * xbar))
     c_after = np.r_[c_incl[1:], 0.0]
-    d_after = np.vstack([d_incl[1:], np.zeros((1, x.shape[1]))])
-    wc = (w * data.inv_g_comp)[:, None]
-    eta -= wc * (x * c_after[blk][:, None] - d_after[blk])
+    d_after = np.hstack([d_incl[:, 1:], np.zeros((p, 1))])
     # psi: q(u) at each distinct time from the competing sums strictly before u
-    e_cols = np.cumsum(np.hstack([wc, wc * x]), axis=0)
-    starts = data.start
-    e_before = np.where((starts > 0)[:, None], e_cols[np.maximum(starts - 1, 0)], 0.0)
-    q = e_before[:, 1:] * c_incl[:, None] - e_before[:, :1] * d_incl
-    n_cens = np.add.reduceat(data.cens.astype(float), starts)
+    rows, cb = data.comp_rows, blk[data.comp_rows]
+    wc = w[rows] * data.comp_inv_g
+    per_block = np.zeros((1 + p, len(data.start)))
+    if len(rows):
+        per_block[:, data.comp_block] = np.add.reduceat(
+            _weighted_rows(wc, data.comp_moments, p, data.comp_work), data.comp_start, axis=1
+        )
+    e_before = np.cumsum(per_block, axis=1) - per_block
+    q = e_before[1:] * c_incl - e_before[:1] * d_incl  # (p, K)
     y = data.at_risk
-    psi_cum = -np.cumsum(q * (n_cens / y**2)[:, None], axis=0)
-    psi = psi_cum[blk] + np.where(data.cens[:, None], (q / y[:, None])[blk], 0.0)
-    r = eta + psi
-    return r.T @ r
+    psi_cum = -np.cumsum(q * (data.n_cens / y**2), axis=1)
+    q_y = q / y
+    cens = np.flatnonzero(data.cens)
+    a_blk, c_cb, cens_blk = a_cum[blk], c_after[cb], blk[cens]
+    r = np.empty_like(xt)
+    for k in range(p):
+        xk = xt[k]
+        rk = psi_cum[k][blk] - w * (xk * a_blk - b_cum[k][blk])
+        rk[data.fail_rows] += xk[data.fail_rows] - xbar[k][data.fail_f]
+        rk[rows] -= wc * (xk[rows] * c_cb - d_after[k][cb])
+        rk[cens] += q_y[k][cens_blk]
+        r[k] = rk
+    return r @ r.T
 
 
 def baseline_jumps(data: FGData, beta: np.ndarray, sums: Sums) -> np.ndarray:
@@ -219,11 +309,11 @@ def monotone_directions(data: FGData) -> np.ndarray:
     subject with a competing event before ``u_f`` (positive weight ``G(u_f-) / G(T_j-)``), so a
     competing-event subject belongs to every risk set."""
     n_f = len(data.fblock)
-    last_set = np.searchsorted(data.fblock, data.block, side="right") - 1
-    last_set = np.where(data.comp, n_f - 1, last_set)
-    events = np.flatnonzero(data.fail)
-    event_set = np.searchsorted(data.fblock, data.block[events])
-    return _monotone.directions(data.x, last_set, events, event_set, np.arange(n_f) == 0)
+    is_f = np.zeros(len(data.start), dtype=np.int64)
+    is_f[data.fblock] = 1
+    last_set = (np.cumsum(is_f) - 1)[data.block]  # the last event time of the cause at or before T_j
+    last_set[data.comp] = n_f - 1
+    return _monotone.directions(data.x, last_set, data.fail_rows, data.fail_f, np.arange(n_f) == 0)
 
 
 @dataclass(frozen=True)
@@ -255,7 +345,7 @@ def check_information(data: FGData, hess: np.ndarray) -> None:
     """Raise :class:`SingularInformation` when a term carries (almost) no information relative to
     ``events x variance of the covariate``, or the information is rank deficient (checked at the
     start, b = 0, where a singular information is structural rather than a drift to infinity)."""
-    ref = data.d.sum() * data.x.var(axis=0)
+    ref = data.d.sum() * np.einsum("ij,ij->i", data.xt, data.xt) / data.xt.shape[1]  # x is centred
     empty = np.flatnonzero(np.diag(hess) <= 1e-10 * ref)
     if len(empty):
         raise SingularInformation([int(j) for j in empty])

@@ -25,25 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from cartsie.competing._aalen_johansen import blocks
-
 #: times processed at once in the variance, so that the (times, G, G) arrays stay ~16 MB each
 CHUNK_ELEMENTS = 2_000_000
-
-
-def _counts(t: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int):
-    """Per distinct time (rows) and group (columns): at risk, cause events, other events."""
-    start, _ = blocks(t)
-    code = np.repeat(np.arange(len(start)), np.diff(np.r_[start, len(t)]))
-    k = len(start)
-    leave = np.zeros((k, ng))
-    np.add.at(leave, (code, g), 1.0)
-    d1 = np.zeros((k, ng))
-    d2 = np.zeros((k, ng))
-    np.add.at(d1, (code[m == 1], g[m == 1]), 1.0)
-    np.add.at(d2, (code[m == 2], g[m == 2]), 1.0)
-    at_risk = leave[::-1].cumsum(axis=0)[::-1]
-    return at_risk, d1, d2
 
 
 def _prefix(x: np.ndarray, first: float) -> np.ndarray:
@@ -57,13 +40,15 @@ def _weighted_gram(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     return (flat * w.ravel()) @ flat.T
 
 
-def stratum_score(t: np.ndarray, m: np.ndarray, g: np.ndarray, ng: int, rho: float):
+def stratum_score(at_risk: np.ndarray, d1: np.ndarray, d2: np.ndarray, rho: float):
     """Score (length G - 1) and its variance (G - 1 x G - 1) within one stratum.
 
-    ``t`` ascending; ``m`` 0 censored, 1 cause, 2 other cause; ``g`` group codes 0..ng-1.
+    Arrays of shape (times, G), times ascending: the number at risk (time >= t) per group, events of
+    the cause and events of other causes. Times without an event may be included: they change
+    nothing (censorings enter only through the numbers at risk).
     """
-    at_risk, d1, d2 = _counts(t, m, g, ng)
-    keep = (d1 + d2).sum(axis=1) > 0  # times with an event (censorings change nothing else)
+    ng = at_risk.shape[1]
+    keep = (d1 + d2).sum(axis=1) > 0
     if not keep.any():  # a stratum without events adds nothing
         return np.zeros(ng - 1), np.zeros((ng - 1, ng - 1))
     at_risk, d1, d2 = at_risk[keep], d1[keep], d2[keep]

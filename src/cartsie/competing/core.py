@@ -39,6 +39,7 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Mapping, Sequence
 
@@ -53,7 +54,7 @@ from cartsie._survprep import group_codes, z_value
 from cartsie.competing import _finegray
 from cartsie.competing._aalen_johansen import CONF_TYPES, incidence
 from cartsie.competing._gray import statistic, stratum_score
-from cartsie.competing._prep import CRData, competing_data
+from cartsie.competing._prep import CRData, EventTable, competing_data, event_table
 from cartsie.competing._results import ALL, CumulativeIncidence, FineGray
 from cartsie.errors import ConvergenceWarning, InputError, MonotoneLikelihoodWarning
 
@@ -70,34 +71,27 @@ __all__ = [
 MAX_GROUPS = 100
 
 
-def _sorted(data: CRData) -> np.ndarray:
-    return np.argsort(data.time, kind="stable")
+def _gray_tests(table: EventTable, which: Sequence[int], rho: float) -> list[tuple[float, float]]:
+    """Statistic and p-value of Gray's test for each cause position in ``which`` (0-based)."""
+    at_risk = table.at_risk
+    d_any = table.counts[:, :, 1:].sum(axis=2)
+    ng = at_risk.shape[1]
+    out = []
+    for j in which:
+        d1 = table.counts[:, :, 1 + j]
+        score, var = np.zeros(ng - 1), np.zeros((ng - 1, ng - 1))
+        for lo, hi in itertools.pairwise(table.stratum_start):
+            sc, v = stratum_score(at_risk[lo:hi], d1[lo:hi], d_any[lo:hi] - d1[lo:hi], rho)
+            score += sc
+            var += v
+        stat = statistic(score, var)
+        out.append((stat, float(stats.chi2.sf(stat, ng - 1)) if np.isfinite(stat) else float("nan")))
+    return out
 
 
-def _gray(
-    data: CRData,
-    order: np.ndarray,
-    gcode: np.ndarray,
-    ng: int,
-    scode: np.ndarray | None,
-    code: int,
-    rho: float,
-) -> tuple[float, float]:
-    """Statistic and p-value of Gray's test for event code ``code`` (rows already sorted by time)."""
-    t, e = data.time[order], data.code[order]
-    censored = data.status[order] == 0
-    m = np.where(censored, 0, np.where(e == code, 1, 2))
-    g = gcode[order]
-    strata = np.zeros(len(t), dtype=np.int64) if scode is None else scode[order]
-    score = np.zeros(ng - 1)
-    var = np.zeros((ng - 1, ng - 1))
-    for s in np.unique(strata):
-        keep = strata == s
-        sc, v = stratum_score(t[keep], m[keep], g[keep], ng, rho)
-        score += sc
-        var += v
-    stat = statistic(score, var)
-    return stat, float(stats.chi2.sf(stat, ng - 1)) if np.isfinite(stat) else float("nan")
+def _table(data: CRData, gcode: np.ndarray, ng: int, strata: str | None) -> EventTable:
+    scode = None if strata is None else group_codes(data.frame[strata])[0]
+    return event_table(data.time, data.code_index, 1 + len(data.causes), gcode, ng, scode)
 
 
 def _check_rho(rho, func: str) -> float:
@@ -189,18 +183,21 @@ def cumulative_incidence(
     rho = _check_rho(rho, func)
     data = competing_data(df, time, event, func, cause, censor_code, extra=[group, strata])
     gcode, levels = _groups(data, group, func, need_two=False)
-    order = _sorted(data)
-    t, code, g = data.time[order], data.code[order], gcode[order]
-    any_event = data.status[order] != 0
+    table = _table(data, gcode, len(levels), None)
+    at_risk = table.at_risk
     curves = {}
     for j, level in enumerate(levels):
-        keep = g == j
-        for c in data.causes:
-            curves[(level, c)] = incidence(t[keep], any_event[keep], code[keep] == c)
+        counts = table.counts[:, j, :]
+        present = np.flatnonzero(counts.sum(axis=1) > 0)
+        last, n_group = table.times[present[-1]], counts.sum()
+        d_any = counts[:, 1:].sum(axis=1)
+        for k, c in enumerate(data.causes):
+            curves[(level, c)] = incidence(table.times, at_risk[:, j], d_any, counts[:, 1 + k], last, n_group)
     tests = None
     if len(levels) > 1:
-        scode = None if strata is None else group_codes(data.frame[strata])[0]
-        rows = [_gray(data, order, gcode, len(levels), scode, c, rho) for c in data.causes]
+        if strata is not None:
+            table = _table(data, gcode, len(levels), strata)
+        rows = _gray_tests(table, range(len(data.causes)), rho)
         tests = pd.DataFrame(
             {"statistic": [r[0] for r in rows], "df": len(levels) - 1, "p_value": [r[1] for r in rows]},
             index=pd.Index(list(data.causes), name="cause"),
@@ -216,7 +213,7 @@ def cumulative_incidence(
         conf_type=conf_type,
         conf_level=conf_level,
         z=z,
-        n=len(t),
+        n=len(data.time),
         n_missing=data.n_missing,
         tests=tests,
     )
@@ -268,8 +265,8 @@ def gray_test(
         raise InputError(f"{func}(): give the group column whose levels are compared.")
     data = competing_data(df, time, event, func, cause, censor_code, extra=[group, strata])
     gcode, levels = _groups(data, group, func, need_two=True)
-    scode = None if strata is None else group_codes(data.frame[strata])[0]
-    stat, p = _gray(data, _sorted(data), gcode, len(levels), scode, int(cause), rho)
+    table = _table(data, gcode, len(levels), strata)
+    ((stat, p),) = _gray_tests(table, [data.causes.index(int(cause))], rho)
     strat = f", stratified by {strata}" if strata is not None else ""
     return TestResult(
         statistic=stat,
