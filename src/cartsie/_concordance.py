@@ -61,6 +61,33 @@ class Concordance(Result):
     infinitesimal-jackknife standard error (R's ``sqrt(var)``), ``ci_lower``/``ci_upper`` the
     Wald interval cut to [0, 1], ``counts`` the weighted pair counts (concordant, discordant,
     tied_score, tied_time, tied_both), oriented by ``higher``.
+
+    Parameters
+    ----------
+    estimate : float
+        The concordance (Harrell's C for ``timewt="n"``).
+    std_error : float
+        Its infinitesimal-jackknife standard error, as R's ``sqrt(var)``.
+    ci_lower, ci_upper : float
+        The Wald interval, cut to [0, 1].
+    counts : Series
+        Weighted pair counts: concordant, discordant, tied_score, tied_time, tied_both.
+    variance : float
+        The variance of ``estimate``.
+    n, events : int
+        Patients and events used.
+    n_missing : int
+        Rows dropped for a missing time, event or score.
+    higher : str
+        ``"risk"`` (a higher score means earlier events, R's ``reverse = TRUE``) or ``"survival"``.
+    timewt : str
+        The time weighting: "n" (Harrell), "S", "S/G", "n/G2" (Uno) or "I", as R's ``timewt``.
+    conf_level : float
+        Level of the CI.
+    tau : float or None
+        Pairs are compared up to this time (R's ``ymax``); None for all.
+    method : str
+        What is estimated, shown in reprs.
     """
 
     estimate: float

@@ -128,6 +128,9 @@ class Cox(Result):
     _finite_params : ndarray or None
         Internal: the last-iterate coefficients used by :meth:`linear_predictor` and
         :meth:`check_ph` when some term is infinite; not part of the API.
+    _cluster_codes : ndarray or None
+        Internal: the cluster of each row of the fit, for the clustered variance of
+        :attr:`concordance`; not part of the API.
     """
 
     table: pd.DataFrame
@@ -178,6 +181,10 @@ class Cox(Result):
         as R's ``linear.predictors``.
         """
         data = self._data
+        if data is None:
+            raise InputError(
+                "cox(): this fit keeps no data (built by hand?); refit with cox() for its concordance."
+            )
         lp = data.x @ self._beta()
         strata = np.zeros(len(lp), dtype=np.int64)
         for k, part in enumerate(data.strata):

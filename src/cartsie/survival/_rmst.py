@@ -25,6 +25,24 @@ class RMST(Result):
     ``summary`` has one row per group (columns group, rmst, std_error, ci_lower, ci_upper);
     ``difference`` compares each group with the first (two groups: one row, survRM2's
     "RMST (arm=1)-(arm=0)").
+
+    Parameters
+    ----------
+    table : DataFrame
+        The table behind ``summary``: per group, rmst, std_error (as survfit's ``se(rmean)``),
+        ci_lower, ci_upper (normal), n and events.
+    tau : float
+        The truncation time (R's ``rmean = tau``), in the unit of the time column.
+    group : str or None
+        The grouping column, or None for one curve.
+    n, events : int
+        Patients and events used.
+    n_missing : int
+        Rows dropped for a missing time, event or group.
+    conf_level : float
+        Level of the CIs.
+    method : str
+        What is estimated, shown in reprs.
     """
 
     table: pd.DataFrame
