@@ -115,3 +115,16 @@ def test_mypy():
     )
     report = f"{stdout}{stderr}mypy took {time.perf_counter() - start:.1f} s"
     assert status == 0, report
+
+
+def test_ruff():
+    """``ruff check`` and ``ruff format --check`` pass on the package, tests, benchmarks and analyses."""
+    import shutil
+    import subprocess
+    import sys
+
+    ruff = shutil.which("ruff") or str(Path(sys.executable).parent / "ruff")
+    paths = [str(ROOT / p) for p in ("src", "tests", "benchmarks", "analyses")]
+    for args in (["check", *paths], ["format", "--check", *paths]):
+        done = subprocess.run([ruff, *args], capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 0, f"ruff {args[0]}:\n{done.stdout}{done.stderr}"
