@@ -109,6 +109,17 @@ class Result:
         return self._html(_rounded(self.summary, 4), self._result_header())
 
 
+class TableResult(Result):
+    """A result whose ``summary`` is its ``table`` field (a copy), as R prints it."""
+
+    table: pd.DataFrame
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """The result table (a copy of ``table``), as R prints it."""
+        return self.table.copy()
+
+
 def tidy_from(summary: pd.DataFrame) -> pd.DataFrame:
     """broom's columns from a model table indexed by term with coef/se/z/p_value and CI columns."""
     s = summary

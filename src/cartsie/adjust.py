@@ -15,7 +15,7 @@ import pandas as pd
 
 from cartsie._checks import complete_cases, require_columns
 from cartsie._missing import warn_dropped
-from cartsie._results import Result
+from cartsie._results import TableResult
 from cartsie.binary import logistic
 from cartsie.competing import fine_gray
 from cartsie.errors import InputError
@@ -27,7 +27,7 @@ MODELS = ("logistic", "cox", "fine_gray")
 
 
 @dataclass(frozen=True, repr=False)
-class LpAdjusted(Result):
+class LpAdjusted(TableResult):
     """The score's effect adjusted by a linear predictor; see :func:`lp_adjusted`.
 
     ``summary``: the score's row(s) of the second-stage model (its columns: coef, se, odds_ratio /
@@ -73,11 +73,6 @@ class LpAdjusted(Result):
 
     _title = "Score adjusted by a linear predictor"
     _log_scale = True
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The result table (a copy of ``table``), as R prints it."""
-        return self.table.copy()
 
     def _glance(self) -> dict:
         return {"n": self.n, "n_missing": self.n_missing, "model": self.model_type, "score": self.score}

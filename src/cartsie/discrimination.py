@@ -21,7 +21,7 @@ from cartsie._accuracy import (
     _placements,
     _youden,
 )
-from cartsie._results import Result
+from cartsie._results import Result, TableResult
 from cartsie.errors import DirectionWarning, InputError
 
 __all__ = ["AUC", "DeLongTest", "DiagnosticMetrics", "auc", "delong_test", "diagnostic_metrics"]
@@ -105,7 +105,7 @@ def _check_binary(v: np.ndarray, name: str, func: str, index) -> None:
 
 
 @dataclass(frozen=True, repr=False)
-class DiagnosticMetrics(Result):
+class DiagnosticMetrics(TableResult):
     """Accuracy of a binary test; see :func:`diagnostic_metrics`.
 
     ``summary`` is indexed by sensitivity, specificity, ppv, npv, lr_pos, lr_neg, prevalence,
@@ -152,11 +152,6 @@ class DiagnosticMetrics(Result):
 
     _title = "Diagnostic accuracy"
     _log_scale = False
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The result table (a copy of ``table``), as R prints it."""
-        return self.table.copy()
 
     def _tidy(self) -> pd.DataFrame:
         t = self.table

@@ -17,7 +17,7 @@ from scipy import stats
 from cartsie._checks import complete_cases, describe_rows, numeric, require_columns
 from cartsie._design import Design, build_design
 from cartsie._missing import warn_dropped
-from cartsie._results import Result
+from cartsie._results import TableResult
 from cartsie.binary import _logit
 from cartsie.errors import ConvergenceWarning, InputError, SeparationWarning
 
@@ -27,7 +27,7 @@ INTERCEPT = "(Intercept)"
 
 
 @dataclass(frozen=True, repr=False)
-class Logistic(Result):
+class Logistic(TableResult):
     """A fitted logistic model; see :func:`logistic`.
 
     ``summary`` (indexed by term, ``(Intercept)`` first as R): coef, se, odds_ratio, ci_lower,
@@ -122,11 +122,6 @@ class Logistic(Result):
 
     _title = "Logistic model"
     _log_scale = True
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The result table (a copy of ``table``), as R prints it."""
-        return self.table.copy()
 
     def _glance(self) -> dict:
         return {

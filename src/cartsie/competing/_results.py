@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from cartsie._design import Design
-from cartsie._results import Result, TestResult
+from cartsie._results import Result, TableResult, TestResult
 from cartsie.competing._aalen_johansen import Incidence, confint
 from cartsie.errors import InputError
 
@@ -194,7 +194,7 @@ class CumulativeIncidence(Result):
 
 
 @dataclass(frozen=True, repr=False)
-class FineGray(Result):
+class FineGray(TableResult):
     """A fitted Fine-Gray model; see :func:`cartsie.competing.fine_gray`.
 
     ``summary`` (indexed by term): coef, se, shr, ci_lower, ci_upper, z, p_value with crr's sandwich
@@ -343,11 +343,6 @@ class FineGray(Result):
 
     _title = "Fine-Gray model"
     _log_scale = True
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The result table (a copy of ``table``), as R prints it."""
-        return self.table.copy()
 
     def _glance(self) -> dict:
         return {

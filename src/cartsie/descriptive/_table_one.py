@@ -12,7 +12,7 @@ import pandas as pd
 
 from cartsie._checks import describe_rows, numeric, require_columns
 from cartsie._display import Display, Tabular, render_html, render_markdown
-from cartsie._results import Result
+from cartsie._results import TableResult
 from cartsie.errors import InputError
 from cartsie.format import format_count, format_median_iqr, format_p
 
@@ -22,7 +22,7 @@ RESERVED = ("variable", "level", "total", "p_value", "test")
 
 
 @dataclass(frozen=True, repr=False)
-class TableOne(Tabular, Result):
+class TableOne(Tabular, TableResult):
     """The result of :func:`cartsie.descriptive.table_one`.
 
     ``summary`` is tidy: one row per (variable, level) with the printed cell of each group and of
@@ -124,11 +124,6 @@ class TableOne(Tabular, Result):
 
     _title = "Table 1"
     _log_scale = False
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The result table (a copy of ``table``), as R prints it."""
-        return self.table.copy()
 
     def _tidy(self) -> pd.DataFrame:
         """One row per variable: its test's p-value."""

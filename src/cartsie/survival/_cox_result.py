@@ -14,7 +14,7 @@ from scipy import stats
 from cartsie._concordance import Concordance, concordance_arrays
 from cartsie._design import Design, build_design
 from cartsie._missing import warn_dropped
-from cartsie._results import Result
+from cartsie._results import TableResult
 from cartsie._survprep import group_codes, survival_data, z_value
 from cartsie.errors import ConvergenceWarning, InputError, MonotoneLikelihoodWarning
 from cartsie.survival import _cox, _zph
@@ -23,7 +23,7 @@ TIES = ("efron", "breslow")
 
 
 @dataclass(frozen=True, repr=False)
-class CoxZph(Result):
+class CoxZph(TableResult):
     """Proportional-hazards test of a Cox model, as R's ``cox.zph(fit, transform)``.
 
     ``summary`` is indexed by covariate (one row per covariate, all levels of a categorical one
@@ -47,11 +47,6 @@ class CoxZph(Result):
     _title = "Proportional-hazards test (cox.zph)"
     _log_scale = False
 
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The result table (a copy of ``table``), as R prints it."""
-        return self.table.copy()
-
     def _tidy(self) -> pd.DataFrame:
         t = self.table
         return pd.DataFrame(
@@ -67,7 +62,7 @@ class CoxZph(Result):
 
 
 @dataclass(frozen=True, repr=False)
-class Cox(Result):
+class Cox(TableResult):
     """A fitted Cox model; see :func:`cartsie.survival.cox`.
 
     ``summary`` has columns coef, se, hr, ci_lower, ci_upper, z, p_value (plus ``se_naive`` when the
@@ -221,11 +216,6 @@ class Cox(Result):
 
     _title = "Cox model"
     _log_scale = True
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The result table (a copy of ``table``), as R prints it."""
-        return self.table.copy()
 
     def _glance(self) -> dict:
         return {

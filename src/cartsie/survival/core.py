@@ -32,7 +32,7 @@ import pandas as pd
 from scipy import stats
 
 from cartsie._checks import describe_rows, require_columns
-from cartsie._results import Result
+from cartsie._results import Result, TableResult
 from cartsie._survprep import group_codes, survival_data, z_value
 from cartsie.errors import InputError
 from cartsie.survival._cox_result import Cox, CoxZph, fit_cox
@@ -315,7 +315,7 @@ def median_followup(
 
 
 @dataclass(frozen=True, repr=False)
-class LogRank(Result):
+class LogRank(TableResult):
     """Log-rank test: ``statistic`` (chi-square), ``df``, ``p_value``, and per-group ``summary``
     (n, observed, expected, (O-E)^2/E, (O-E)^2/V as ``print.survdiff``).
 
@@ -355,11 +355,6 @@ class LogRank(Result):
 
     _title = "Log-rank test"
     _log_scale = False
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """The result table (a copy of ``table``), as R prints it."""
-        return self.table.copy()
 
     def _tidy(self) -> pd.DataFrame:
         return pd.DataFrame({"term": [self.method], "statistic": [self.statistic], "p_value": [self.p_value]})
