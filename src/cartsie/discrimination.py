@@ -151,7 +151,6 @@ class DiagnosticMetrics(TableResult):
         )
 
     _title = "Diagnostic accuracy"
-    _log_scale = False
 
     def _tidy(self) -> pd.DataFrame:
         t = self.table
@@ -310,7 +309,6 @@ class AUC(Result):
         )
 
     _title = "AUC (DeLong)"
-    _log_scale = False
 
     def _tidy(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -400,7 +398,6 @@ class DeLongTest(Result):
         )
 
     _title = "DeLong's test of two AUCs"
-    _log_scale = False
 
     def _tidy(self) -> pd.DataFrame:
         return pd.DataFrame(

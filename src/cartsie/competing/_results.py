@@ -171,7 +171,6 @@ class CumulativeIncidence(Result):
         return pd.DataFrame(rows, columns=cols)
 
     _title = "Cumulative incidence (Aalen-Johansen)"
-    _log_scale = False
 
     def _tidy(self) -> pd.DataFrame:
         """One row per group and cause: the estimate at the group's last time, its SE and CI."""

@@ -123,7 +123,6 @@ class TableOne(Tabular, TableResult):
         )
 
     _title = "Table 1"
-    _log_scale = False
 
     def _tidy(self) -> pd.DataFrame:
         """One row per variable: its test's p-value."""

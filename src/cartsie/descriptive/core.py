@@ -107,7 +107,6 @@ class FisherResult(Result):
         )
 
     _title = "Fisher's exact test"
-    _log_scale = False
 
     def _tidy(self) -> pd.DataFrame:
         return pd.DataFrame(

@@ -45,7 +45,6 @@ class CoxZph(TableResult):
     method: str = "score test of beta(t) = beta + theta g(t) (survival >= 3.0 cox.zph)"
 
     _title = "Proportional-hazards test (cox.zph)"
-    _log_scale = False
 
     def _tidy(self) -> pd.DataFrame:
         t = self.table

@@ -202,7 +202,6 @@ class KaplanMeier(Result):
         return self.table()
 
     _title = "Kaplan-Meier"
-    _log_scale = False
 
     def _tidy(self) -> pd.DataFrame:
         """One row per group: the median survival time and its CI (as ``print(survfit)``)."""

@@ -264,7 +264,6 @@ class MedianFollowup(Result):
         )
 
     _title = "Median follow-up (reverse Kaplan-Meier)"
-    _log_scale = False
 
     def _tidy(self) -> pd.DataFrame:
         return pd.DataFrame(
@@ -354,7 +353,6 @@ class LogRank(TableResult):
     method: str = "log-rank test (survdiff, rho = 0)"
 
     _title = "Log-rank test"
-    _log_scale = False
 
     def _tidy(self) -> pd.DataFrame:
         return pd.DataFrame({"term": [self.method], "statistic": [self.statistic], "p_value": [self.p_value]})
