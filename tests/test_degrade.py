@@ -427,3 +427,27 @@ def test_shared_computation_fails_for_each_estimate():
     assert len(calls) == 1
     assert [r["estimable"] for r in rows] == [False, False]
     assert rows[0]["reason"] == rows[1]["reason"] and "'nope' not found" in rows[0]["reason"]
+
+
+def test_no_ferritin_column_leaves_the_ht_population_empty_and_the_run_completes(tmp_path):
+    """Without ferritin nobody is HT evaluable: Table 1 by HT is written (empty), its rows are not
+    estimable, and the simpleHT analyses are untouched."""
+    import warnings as _w
+
+    from cartsie import cohort as _cohort
+    from cartsie import pipeline as _pipeline
+
+    data = Path(__file__).parent / "data"
+    with _w.catch_warnings():
+        _w.simplefilter("ignore")
+        c = _cohort.load(
+            pd.read_csv(data / "good12_patients.csv").drop(columns="ferritin"), data / "good12_labs.csv"
+        )
+        run = _pipeline.reproduce(c, tmp_path, items=("table1",))
+    assert c.flow.set_index("step").loc["HT evaluable", "n"] == 0
+    est = run.estimates.set_index("id")
+    assert not est.loc["table1.HT.n.total", "value"] or est.loc["table1.HT.n.total", "value"] == 0
+    assert (
+        est.loc["table1.simpleHT.n.total", "value"] == c.flow.set_index("step").loc["simpleHT evaluable", "n"]
+    )
+    assert (tmp_path / "tables" / "table1_ht.md").is_file()

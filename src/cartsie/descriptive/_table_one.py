@@ -95,9 +95,10 @@ class TableOne(Tabular, TableResult):
         """What the cells are, the test behind each p and the rows without a group."""
         st = self.stats[self.stats["level"].map(lambda x: not (isinstance(x, str) and x == "missing"))]
         kinds = []
-        if st["median"].notna().any():
+        # an empty population has no cells at all, hence no median or denominator column
+        if "median" in st.columns and st["median"].notna().any():
             kinds.append("median (Q1-Q3)")
-        if st["denominator"].notna().any():
+        if "denominator" in st.columns and st["denominator"].notna().any():
             kinds.append("n (%) of the non-missing values")
         notes = [f"Cells: {'; '.join(kinds)}."] if kinds else []
         tested = self.table.drop_duplicates("variable")
