@@ -451,3 +451,5 @@ def test_no_ferritin_column_leaves_the_ht_population_empty_and_the_run_completes
         est.loc["table1.simpleHT.n.total", "value"] == c.flow.set_index("step").loc["simpleHT evaluable", "n"]
     )
     assert (tmp_path / "tables" / "table1_ht.md").is_file()
+    reason = run.not_estimable.set_index("id").loc["table1.HT.age_median.total", "reason"]
+    assert reason == "no patient in the HT-evaluable population"

@@ -510,6 +510,7 @@ def _ldh_missing(id_: str, cohort, population: str, group: str) -> dict:
 def _check_variable(cohort, population: str, variable: str) -> None:
     pop = cohort.population(population)
     C.need(pop, [variable], cohort)
+    C.need_patients(pop, population)
     if not pop[variable].notna().any():
         raise NotEstimable(
             f"{variable} unknown for every patient of the {C.POPULATIONS[population]} population"
