@@ -139,7 +139,8 @@ def test_not_estimable_rows_and_summary_line(run):
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "## Not estimable on this cohort" in md
     assert (
-        "| spm.fg.ht | sHR of SPM, HT score high (Fine-Gray) | sHR 0: no second primary malignancy in the HT high group |"
+        "| spm.fg.ht | sHR of SPM, HT score high (Fine-Gray) | "
+        "sHR 0: no second primary malignancy in the HT high group |"
         in md
     )
     comparison = pd.read_csv(out / "comparison.csv").set_index("id")

@@ -35,7 +35,8 @@ def _direct(s, population, score, **model):
 # (table, item, block title, population, score, lp_adjusted keywords, ratio column, estimate id)
 BLOCKS = [
     ("supp_table2", toxicity, "late ICAHT grade >= 3", "ht", "ht_high",
-     {"outcome": "late_icaht_severe", "model": "logistic"}, "odds_ratio", "tox.late_icaht_ge3.ht.or_adjusted"),
+     {"outcome": "late_icaht_severe", "model": "logistic"}, "odds_ratio",
+     "tox.late_icaht_ge3.ht.or_adjusted"),
     ("supp_table2", toxicity, "complete response at day 90", "ht", "ht_high",
      {"outcome": "crr_day90", "model": "logistic"}, "odds_ratio", "resp.crr90.ht.or_adjusted"),
     ("supp_table2", toxicity, "response at day 90", "ht", "ht_high",
