@@ -216,8 +216,7 @@ def test_not_estimable_rows_in_the_comparison_and_the_report():
     md = report.render_markdown(comparison, "T", estimates=rep)
     assert (
         "## Not estimable on this cohort\n\n| id | label | reason |\n|---|---|---|\n"
-        f"| spm.fg.ht | sHR of SPM, HT | {reason} |"
-        in md
+        f"| spm.fg.ht | sHR of SPM, HT | {reason} |" in md
     )
     assert (
         "## Patients left out of models" in md

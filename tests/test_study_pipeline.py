@@ -140,8 +140,7 @@ def test_not_estimable_rows_and_summary_line(run):
     assert "## Not estimable on this cohort" in md
     assert (
         "| spm.fg.ht | sHR of SPM, HT score high (Fine-Gray) | "
-        "sHR 0: no second primary malignancy in the HT high group |"
-        in md
+        "sHR 0: no second primary malignancy in the HT high group |" in md
     )
     comparison = pd.read_csv(out / "comparison.csv").set_index("id")
     assert comparison.loc["spm.fg.ht", "agreement"] == "not estimable"
