@@ -103,3 +103,12 @@ def test_result_protocol():
 def test_bad_input(x, kwargs, message):
     with pytest.raises(InputError, match=message):
         median_ci(x, **kwargs)
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    from cartsie.descriptive import _median_ci
+
+    result = doctest.testmod(_median_ci, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
