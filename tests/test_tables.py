@@ -427,8 +427,10 @@ def test_html_is_styled_as_a_three_line_table(table, t1):
     for t in (table, t1):
         text = t.to_html()
 
-        def rule(css_class: str) -> str:
-            return re.search(r"\." + css_class + r" \{([^}]*)\}", text).group(1)
+        def rule(css_class: str, text: str = text) -> str:
+            found = re.search(r"\." + css_class + r" \{([^}]*)\}", text)
+            assert found, css_class
+            return found.group(1)
 
         heads, body, row = rule("gt_col_headings"), rule("gt_table_body"), rule("gt_row")
         assert "border-top-style: solid; border-top-width: 2px; border-top-color: #000000" in heads
