@@ -24,6 +24,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -168,7 +169,7 @@ def _table_id(d: Display) -> str:
 #: a journal's three-line table (booktabs): a heavy rule above the column labels and one under the
 #: body, a light one under the labels and the spanners, no other lines; bold labels; small notes
 _RULE = "#000000"
-_JOURNAL_STYLE: dict[str, str | list[str]] = {
+_JOURNAL_STYLE: dict[str, Any] = {
     "table_font_names": ["Helvetica Neue", "Helvetica", "Arial", "Liberation Sans", "sans-serif"],
     "table_font_size": "14px",
     "table_font_color": "#000000",
@@ -208,7 +209,7 @@ def _gt(d: Display):
     data = pd.DataFrame(list(d.cells), columns=ids) if ids else pd.DataFrame(index=range(len(d.stub)))
     data.insert(0, "__stub__", list(d.stub))
     gt = GT(data, rowname_col="__stub__", id=_table_id(d)).tab_stubhead(label=d.stub_head)
-    gt = gt.tab_options(**_JOURNAL_STYLE)  # type: ignore[arg-type]
+    gt = gt.tab_options(**_JOURNAL_STYLE)
     if ids:
         gt = gt.cols_label(dict(zip(ids, d.columns, strict=True))).cols_align("center", columns=ids)
     for k, (label, start, stop) in enumerate(d.spanners):
