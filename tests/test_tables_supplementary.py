@@ -213,3 +213,18 @@ def test_first_stage_needs_an_lp_adjusted_result():
     d = _cohort()
     with pytest.raises(InputError, match="first_stage=True shows the first-stage rows"):
         regression_table(cox(d, "os_months", "os_event", ["ht_high"]), first_stage=True)
+
+
+def test_categorical_score_keeps_its_reference_row():
+    d = _cohort(seed=6)
+    other = np.where(np.arange(len(d)) % 2, "low", "intermediate")
+    d["ht_group"] = np.where(d["ht_high"] == 1, "high", other)
+    fit = lp_adjusted(d, "ht_group", ADJUST, outcome="cr_d90", reference={"ht_group": "low"})
+    t = regression_table(fit, first_stage=True, titles=["CR"], labels=LABELS)
+    stub = t.to_frame()[("", "Characteristic")].tolist()
+    assert stub[:5] == ["ht_group", "low", "high", "intermediate", "Stage"]  # the reference first
+    score = t.stats[t.stats["variable"] == "ht_group"]
+    assert (score["stage"] == "second").all() and score["reference"].sum() == 1
+    assert score.loc[score["reference"], "level"].item() == "low"
+    for _, row in score[~score["reference"]].iterrows():
+        assert row["ratio"] == fit.summary.loc[row["term"], "odds_ratio"]

@@ -7,7 +7,9 @@ labels under optional spanners, text cells, a title and footnotes. Every writer 
 * ``to_frame()`` -- a DataFrame of the cells (MultiIndex columns ``(spanner, label)`` when the table
   has spanners);
 * ``to_markdown()`` -- a GitHub-flavoured table, written here (indented rows prefixed with ``"- "``);
-* ``to_html()`` and ``to_latex()`` -- by great-tables (``great_tables``);
+* ``to_html()`` and ``to_latex()`` -- by great-tables (``great_tables``), styled as a journal's
+  three-line table (heavy rules above the column labels and under the body, a light one under the
+  labels, none between rows, bold labels, centred cells, small footnotes);
 * ``to_docx(path)`` -- by python-docx (``docx``), a three-line table;
 * ``to_excel(path)`` -- by openpyxl.
 

@@ -5,10 +5,13 @@ OR for logistic, sHR for Fine-Gray, the second stage's for :func:`cartsie.adjust
 confidence interval and the p-value -- with one row per covariate (a header row and one row per level
 for a categorical covariate, its reference level marked "Reference"), the n and events of each model
 in the last rows, and footnotes naming the models, their CIs, the rows each left out for missing
-values and the infinite estimates. The table writes itself as a DataFrame, markdown, HTML and LaTeX
-(great-tables), Word (python-docx) and Excel (openpyxl); the writers are shared with Table 1
-(:func:`cartsie.descriptive.table_one`) and live in :mod:`cartsie._display`, where each imports its
-library when called (documented lazy heavy dependencies).
+values and the infinite estimates. With ``first_stage=True`` an lp_adjusted block also shows the
+rows of its first stage (the linear-predictor model), as the paper's supplementary tables. The
+numbers behind every cell are in ``.stats`` and, one row per model and term, ``.tidy()``. The table
+writes itself as a DataFrame, markdown, HTML and LaTeX (great-tables), Word (python-docx) and Excel
+(openpyxl); the writers are shared with Table 1 (:func:`cartsie.descriptive.table_one`) and live in
+:mod:`cartsie._display`, where each imports its library when called (documented lazy heavy
+dependencies); what the table needs of each kind of model is read in :mod:`cartsie._table_models`.
 """
 
 from __future__ import annotations
