@@ -79,7 +79,15 @@ TIDY_COLUMNS = [
 class _Builder:
     """Collects the displayed rows, their cells per model and the numbers behind them."""
 
-    def __init__(self, models, labels, digits, p_format, reference_label, combine_ci):
+    def __init__(
+        self,
+        models: list[TableModel],
+        labels: Mapping[str, str] | None,
+        digits: int,
+        p_format: Callable[[float], str],
+        reference_label: str,
+        combine_ci: bool,
+    ) -> None:
         self.models = models
         self.labels = dict(labels or {})
         self.digits, self.p_format = digits, p_format
