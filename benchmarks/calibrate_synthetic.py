@@ -13,7 +13,7 @@ import argparse
 import time
 from pathlib import Path
 
-from cartsie import calibration
+from cartsie.study import calibration
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartsie import calibration
+from cartsie.study import calibration
 
 
 def _sims(values: dict[str, list[float]]) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cartsie import cohort
+from cartsie import cohort, study
 from cartsie.cli import main
 from cartsie.cohort.endpoints import ENDPOINT_COLUMNS, derive_endpoints
 from cartsie.datasets import example_path
@@ -267,9 +267,9 @@ def test_endpoints_equal_derive_endpoints_of_the_patient_days(example):
 
 
 def test_population_subsets(example):
-    assert len(example.population("infused")) == 11
-    assert len(example.population("lbcl")) == 10
-    assert len(example.population("ht")) == 9
+    assert len(study.population(example, "infused")) == 11
+    assert len(study.population(example, "lbcl")) == 10
+    assert len(study.population(example, "ht")) == 9
 
 
 def test_cli_validate_example_and_bad_file():

@@ -11,14 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartsie import _estimate, cohort, paper, pipeline, report, synthetic
+from cartsie import cohort, study, synthetic
 from cartsie.adjust import lp_adjusted
 from cartsie.competing import fine_gray
 from cartsie.descriptive import table_one
 from cartsie.errors import ConvergenceWarning, MonotoneLikelihoodWarning
+from cartsie.study import estimate as _estimate
+from cartsie.study import pipeline, published, registry, report
 from cartsie.survival import cox, kaplan_meier
 
-VALUES = ["value", "ci_low", "ci_high", "p", "n"]
+VALUES = ["value", "ci_lower", "ci_upper", "p", "n"]
 SPM_FG = ["spm.fg.ht", "spm.fg.age", "spm.fg.stage", "spm.fg.bm_involvement", "spm.fg.severe_thrombo"]
 ICAHT = {
     "tox.late_icaht_any.rate",
@@ -54,10 +56,10 @@ def load(patients: pd.DataFrame, labs: pd.DataFrame | None):
 
 
 def estimates(c) -> pd.DataFrame:
-    """paper.estimates, asserting that a degraded cohort raises no warning either."""
+    """study.estimates, asserting that a degraded cohort raises no warning either."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        est = paper.estimates(c)
+        est = study.estimates(c)
     assert [str(w.message) for w in caught] == []
     return est.set_index("id")
 
@@ -105,7 +107,7 @@ def base_run(base, tmp_path_factory):
 
 
 def test_builtin_cohort_every_published_estimate_is_estimable(base_est, base_run):
-    assert set(base_est.index) == set(report.published()["id"]) and base_est.index.is_unique
+    assert set(base_est.index) == set(published.published()["id"]) and base_est.index.is_unique
     assert base_est["estimable"].all() and (base_est["reason"] == "").all()
     out, run = base_run
     assert run.not_estimable.empty and list(run.not_estimable.columns) == ["id", "reason"]
@@ -126,7 +128,7 @@ def test_good_cohorts_never_use_the_broad_fallback(base_est):
 
 
 def test_models_say_how_many_patients_they_left_out(base, base_est, base_run):
-    ht = base.population("ht")
+    ht = study.population(base, "ht")
     k = int(ht["late_icaht_severe"].isna().sum())
     assert k > 0
     note = base_est.loc["tox.late_icaht_ge3.ht.or", "note"]
@@ -134,7 +136,7 @@ def test_models_say_how_many_patients_they_left_out(base, base_est, base_run):
     assert note == f"{k} patients without late_icaht_severe left out of the {model}"
     assert base_est.loc["tox.late_icaht_ge3.ht.or", "n"] == len(ht) - k
     adjusted = base_est.loc["tox.late_icaht_ge3.ht.or_adjusted", "note"]
-    assert adjusted.startswith("adjusted by the linear predictor of " + ", ".join(paper.ADJUST_FOR))
+    assert adjusted.startswith("adjusted by the linear predictor of " + ", ".join(study.ADJUST_FOR))
     assert f"{k} patients without late_icaht_severe left out of the adjusted logistic model" in adjusted
     out, run = base_run
     md = (out / "report.md").read_text()
@@ -152,24 +154,24 @@ def test_cohort_without_spm(tables, base_est, tmp_path):
     assert_no_fallback(est)
     for id_ in [*SPM_FG, "spm.myeloid.fg.ht", "spm.time_to_dx.median", "spm.age.median"]:
         assert not est.loc[id_, "estimable"], id_
-        assert math.isnan(est.loc[id_, "value"]) and math.isnan(est.loc[id_, "p"])
+        assert math.isnan(est.loc[id_, "value"]) and math.isnan(est.loc[id_, "p_value"])
     assert est.loc["spm.fg.ht", "reason"] == "no second primary malignancy in the HT-evaluable population"
     assert est.loc["spm.myeloid.fg.ht", "reason"] == (
         "no myeloid second primary malignancy in the HT-evaluable population"
     )
     # counts and the incidence are still given: 0 of 389, incidence 0 without CI
     assert est.loc["spm.n", ["value", "n"]].tolist() == [0, 389]
-    assert est.loc["spm.rate", "value"] == 0 and est.loc["spm.rate", "ci_high"] == pytest.approx(
+    assert est.loc["spm.rate", "value"] == 0 and est.loc["spm.rate", "ci_upper"] == pytest.approx(
         100 * (1 - 0.025 ** (1 / 389))
     )
     assert est.loc["spm.cif.2y", "value"] == 0 and est.loc["spm.cif.2y", "estimable"]
     # every other row is the one of the cohort with its SPMs, and the one computed item by item
     others = [i for i in est.index if not i.startswith("spm.")]
     assert_same_rows(est, base_est, others)
-    for it in pipeline.ITEMS:
+    for it in registry.ITEMS:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            alone = _estimate.frame(it.estimates(c)).set_index("id")
+            alone = _estimate.frame(it.analyse(c).estimates).set_index("id")
         pd.testing.assert_frame_equal(alone[VALUES], est.loc[alone.index, VALUES])
     assert len(run.not_estimable) == 8
     assert pipeline.summary_line(run).startswith(
@@ -210,7 +212,7 @@ def test_all_censored_cohort(tables, tmp_path):
         assert (est.loc[id_, "estimable"], est.loc[id_, "reason"]) == (False, reason)
     # Kaplan-Meier at one year: 100% (CI 100-100), medians not reached, NRM incidence 0
     for id_ in ("surv.os.1y.global", "surv.pfs.1y.ht.high", "surv.os.1y.simpleht.low"):
-        assert est.loc[id_, ["value", "ci_low", "ci_high"]].tolist() == [100, 100, 100]
+        assert est.loc[id_, ["value", "ci_lower", "ci_upper"]].tolist() == [100, 100, 100]
     assert math.isnan(est.loc["surv.os.median.global", "value"])
     assert est.loc["surv.os.median.global", "note"] == "not reached"
     assert est.loc["nrm.1y.global", "value"] == 0 and est.loc["nrm.deaths", "value"] == 0
@@ -230,10 +232,10 @@ def test_three_patient_cohort(tables, tmp_path):
     run = reproduce(c, tmp_path)
     est = run.estimates.set_index("id")
     assert_no_fallback(est)
-    assert len(est) == len(report.published())
+    assert len(est) == len(published.published())
     flow = est.loc[["flow.enrolled", "flow.lbcl", "flow.simpleht", "flow.ht"], "value"].tolist()
-    assert flow == [3, 3, 3, int(c.population("ht").shape[0])] and flow[-1] == 1
-    glob = c.population("simple_ht")
+    assert flow == [3, 3, 3, int(study.population(c, "ht").shape[0])] and flow[-1] == 1
+    glob = study.population(c, "simple_ht")
     crs = glob["crs_any"].dropna()
     assert est.loc["tox.crs_any.rate", ["value", "n"]].tolist() == pytest.approx([100 * crs.mean(), len(crs)])
     assert est.loc["table1.simpleHT.n.total", "value"] == 3
@@ -271,8 +273,8 @@ def test_nobody_ht_high(tables, base, tmp_path):
     for col, v in normal.items():
         p[col] = p[col].where(~evaluable[col], v)
     c = load(p, tables.labs)
-    assert (c.population("ht")["ht_high"] == 0).all()
-    assert len(c.population("ht")) == len(base.population("ht"))
+    assert (study.population(c, "ht")["ht_high"] == 0).all()
+    assert len(study.population(c, "ht")) == len(study.population(base, "ht"))
     run = reproduce(c, tmp_path)
     est = run.estimates.set_index("id")
     assert_no_fallback(est)
@@ -282,7 +284,7 @@ def test_nobody_ht_high(tables, base, tmp_path):
         assert est.loc[id_, "reason"] == "nobody HT high", id_
     assert est.loc["tox.late_icaht_ge3.ht.lr_pos", "reason"] == "nobody HT high"
     # the low group is the whole HT population: its one-year OS is the overall Kaplan-Meier's
-    ht = c.population("ht")
+    ht = study.population(c, "ht")
     at = kaplan_meier(ht, "os_months", "os_event").at([12.0]).iloc[0]
     assert est.loc["surv.os.1y.ht.low", "value"] == pytest.approx(100 * at["survival"], rel=1e-12)
     assert est.loc["surv.os.1y.ht.low", "n"] == len(ht)
@@ -319,18 +321,18 @@ def test_absent_covariates_are_named(tables, base_est, tmp_path):
     assert (r["estimable"], r["reason"]) == (False, "column 'bone_marrow_involvement' absent from the data")
     assert not est.loc[[f"table1.HT.bridging.{g}" for g in ("total", "low", "high")], "estimable"].any()
     note = est.loc["surv.os.cox_adjusted.ht", "note"]
-    kept = [a for a in paper.ADJUST_FOR if a != "bridging"]
+    kept = [a for a in study.ADJUST_FOR if a != "bridging"]
     assert note.startswith("adjusted by the linear predictor of " + ", ".join(kept) + "; ")
     assert "not adjusted for bridging (absent from the data)" in note
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fit = lp_adjusted(
-            c.population("ht"), "ht_high", kept, time="os_months", event="os_event", model="cox"
+            study.population(c, "ht"), "ht_high", kept, time="os_months", event="os_event", model="cox"
         )
     s = fit.summary.iloc[0]
-    assert est.loc["surv.os.cox_adjusted.ht", ["value", "ci_low", "ci_high", "p"]].tolist() == pytest.approx(
-        [s["hr"], s["ci_lower"], s["ci_upper"], s["p_value"]], rel=1e-12
-    )
+    assert est.loc[
+        "surv.os.cox_adjusted.ht", ["value", "ci_lower", "ci_upper", "p_value"]
+    ].tolist() == pytest.approx([s["hr"], s["ci_lower"], s["ci_upper"], s["p_value"]], rel=1e-12)
     assert "not adjusted for bridging (absent from the data)" in (tmp_path / "report.md").read_text()
     unaffected = [i for i in est.index if i.startswith(("surv.os.1y", "flow.", "nrm.", "resp.orr"))]
     assert_same_rows(est, base_est, unaffected)
@@ -341,7 +343,7 @@ def test_absent_covariates_are_named(tables, base_est, tmp_path):
 
 @pytest.fixture(scope="module")
 def no_death_in_ht_low(tables, base):
-    ht = base.population("ht")
+    ht = study.population(base, "ht")
     p = tables.patients.copy()
     low = p["patient_id"].isin(ht.index[ht["ht_high"] == 0])
     p.loc[low, ["death_date", "death_cause"]] = None
@@ -349,7 +351,7 @@ def no_death_in_ht_low(tables, base):
 
 
 def test_cox_with_a_group_without_events(no_death_in_ht_low):
-    ht = no_death_in_ht_low.population("ht")
+    ht = study.population(no_death_in_ht_low, "ht")
     assert ht.loc[ht["ht_high"] == 0, "os_event"].sum() == 0
     with pytest.warns(MonotoneLikelihoodWarning, match="'ht_high' are infinite"):
         fit = cox(
@@ -361,18 +363,18 @@ def test_cox_with_a_group_without_events(no_death_in_ht_low):
     assert fit.infinite_terms == ("ht_high",) and fit.last_iterate.loc["ht_high", "coef"] > 5
     est = estimates(no_death_in_ht_low)
     r = est.loc["surv.os.cox_adjusted.ht"]
-    assert r["value"] == np.inf and np.isnan(r[["ci_low", "ci_high", "p"]].astype(float)).all()
+    assert r["value"] == np.inf and np.isnan(r[["ci_lower", "ci_upper", "p_value"]].astype(float)).all()
     assert (r["estimable"], r["reason"]) == (False, "HR infinite: no death in the HT low group")
-    assert est.loc["surv.os.1y.ht.low", ["value", "ci_low", "ci_high"]].tolist() == [100, 100, 100]
+    assert est.loc["surv.os.1y.ht.low", ["value", "ci_lower", "ci_upper"]].tolist() == [100, 100, 100]
     assert est.loc["surv.os.cox_adjusted.simpleht", "estimable"]
 
 
 def test_fine_gray_with_a_group_without_events(tables, base):
-    ht = base.population("ht")
+    ht = study.population(base, "ht")
     p = tables.patients.copy()
     p.loc[p["patient_id"].isin(ht.index[ht["ht_high"] == 1]), ["spm_date", "spm_type"]] = None
     c = load(p, tables.labs)
-    pop = c.population("ht")[["spm_months", "spm_event", "ht_high"]].astype(float)
+    pop = study.population(c, "ht")[["spm_months", "spm_event", "ht_high"]].astype(float)
     with pytest.warns(MonotoneLikelihoodWarning, match="'ht_high' are infinite"):
         fit = fine_gray(pop, "spm_months", "spm_event", ["ht_high"])
     s = fit.summary.loc["ht_high"]
@@ -382,7 +384,7 @@ def test_fine_gray_with_a_group_without_events(tables, base):
     assert fit.last_iterate.loc["ht_high", "coef"] < -10
     est = estimates(c)
     r = est.loc["spm.fg.ht"]
-    assert r["value"] == 0 and np.isnan(r[["ci_low", "ci_high", "p"]].astype(float)).all()
+    assert r["value"] == 0 and np.isnan(r[["ci_lower", "ci_upper", "p_value"]].astype(float)).all()
     assert (r["estimable"], r["reason"]) == (
         False,
         "sHR 0: no second primary malignancy in the HT high group",
@@ -397,22 +399,22 @@ def test_guard_keeps_a_failure_to_its_row_and_passes_other_warnings_on():
     def failing():
         raise ZeroDivisionError("division by zero")
 
-    r = _estimate.estimate("x.y", failing)
+    r = _estimate.estimate("x.y", "X", failing)
     assert (r["estimable"], r["reason"]) == (False, "unexpected error (ZeroDivisionError: division by zero)")
-    assert list(r) == list(paper.COLUMNS)
+    assert list(r) == list(study.COLUMNS)
 
     def noisy():
         warnings.warn("stopped early", ConvergenceWarning, stacklevel=2)
-        return _estimate.row("x.z", 1.5)
+        return _estimate.row(1.5)
 
     with pytest.warns(ConvergenceWarning, match=r"^x\.z: stopped early$"):
-        r = _estimate.estimate("x.z", noisy)
+        r = _estimate.estimate("x.z", "Z", noisy)
     assert r["estimable"] and r["value"] == 1.5
 
     def cannot():
         raise _estimate.NotEstimable("nobody HT high")
 
-    assert _estimate.estimate("x.w", cannot)["reason"] == "nobody HT high"
+    assert _estimate.estimate("x.w", "W", cannot)["reason"] == "nobody HT high"
 
 
 def test_shared_computation_fails_for_each_estimate():
@@ -422,8 +424,8 @@ def test_shared_computation_fails_for_each_estimate():
         calls.append(1)
         return table_one(pd.DataFrame({"g": ["a"], "v": [1.0]}), "g", ["nope"])
 
-    shared = _estimate.shared(fit)
-    rows = [_estimate.estimate(i, lambda: _estimate.row("t", shared())) for i in ("t.1", "t.2")]
+    s = study.Study(None)
+    rows = [_estimate.estimate(i, "T", lambda: _estimate.row(s.cached("fit", fit))) for i in ("t.1", "t.2")]
     assert len(calls) == 1
     assert [r["estimable"] for r in rows] == [False, False]
     assert rows[0]["reason"] == rows[1]["reason"] and "'nope' not found" in rows[0]["reason"]
@@ -435,7 +437,7 @@ def test_no_ferritin_column_leaves_the_ht_population_empty_and_the_run_completes
     import warnings as _w
 
     from cartsie import cohort as _cohort
-    from cartsie import pipeline as _pipeline
+    from cartsie.study import pipeline as _pipeline
 
     data = Path(__file__).parent / "data"
     with _w.catch_warnings():

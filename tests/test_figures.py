@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cartsie import cohort, figures
+from cartsie import cohort, figures, study
 from cartsie.datasets import example_path
 from cartsie.survival import kaplan_meier
 
@@ -22,7 +22,7 @@ def test_importing_cartsie_leaves_matplotlib_alone():
     import subprocess
 
     code = (
-        "import matplotlib, cartsie.figures, cartsie.pipeline, sys; "
+        "import matplotlib, cartsie.figures, cartsie.study.pipeline, sys; "
         "print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)"
     )
     out = subprocess.run(
@@ -39,7 +39,9 @@ def test_step_curve_is_right_continuous():
 
 
 def test_km_plot_draws_the_curves_and_the_risk_table(example):
-    km = kaplan_meier(example.population("simple_ht"), "os_months", "os_event", group="simple_ht_group")
+    km = kaplan_meier(
+        study.population(example, "simple_ht"), "os_months", "os_event", group="simple_ht_group"
+    )
     fig = figures.km_plot(km, risk_times=[0, 6, 12, 18, 24], labels={"low": "low", "high": "high"})
     ax, table = fig.axes
     curves = km.curves

@@ -238,9 +238,18 @@ def test_monotone_warning_is_a_separation_warning():
 
 
 def test_non_convergence_warns():
-    df = frame("noevents")
-    with pytest.warns(ConvergenceWarning, match="did not converge"), pytest.warns(MonotoneLikelihoodWarning):
-        fit = cox(df, "time", "status", ["group"], iter_max=3)
+    with pytest.warns(ConvergenceWarning, match="did not converge"):
+        fit = cox(frame("sim"), "time", "status", ["x1", "x2"], iter_max=2, eps=1e-300)
+    assert not fit.converged
+
+
+def test_an_infinite_coefficient_warns_monotone_likelihood_only():
+    """Newton-Raphson runs towards the infinite coefficient by construction: one warning, as R's
+    "Loglik converged before variable" (not a second "did not converge")."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = cox(frame("noevents"), "time", "status", ["group"], iter_max=3)
+    assert [w.category for w in caught] == [MonotoneLikelihoodWarning]
     assert not fit.converged and fit.summary.loc["group[C]", "coef"] == -np.inf
 
 

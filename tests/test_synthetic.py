@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cartsie import calibration, cohort, scores, synthetic
+from cartsie import cohort, scores, study, synthetic
 from cartsie.cli import main
 from cartsie.cohort import schema
+from cartsie.study import calibration
 
 CALIBRATION = Path(__file__).parents[1] / "benchmarks" / "calibration" / "calibration.csv"
 
@@ -140,7 +141,7 @@ def test_cli_synth_writes_loadable_files(tmp_path):
 
 
 def test_icaht_rates_come_from_the_lab_series(default_cohort):
-    t = default_cohort.population("simple_ht")
+    t = study.population(default_cohort, "simple_ht")
     # graded from the labs (no precomputed grade columns in the raw table), each rate a real spread
     assert "icaht_late_grade" not in default_cohort.patients.columns
     late = t["late_icaht"].dropna()

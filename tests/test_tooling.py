@@ -88,7 +88,7 @@ def test_public_api_is_found():
         "cartsie.datasets",
         "cartsie.synthetic",
         "cartsie.figures",
-        "cartsie.report",
+        "cartsie.study",
         "cartsie.tables",
         "cartsie.cli",
     }

@@ -35,7 +35,7 @@ _SUBMODULES = (
     "figures",
     "format",
     "prognostic",
-    "report",
+    "study",
     "scores",
     "survival",
     "synthetic",

@@ -453,7 +453,7 @@ def reproduce(
     is reported as not estimable with its reason; the rest is written. Outputs hold aggregates only:
     report.html, report.md, estimates.csv, comparison.csv, figures/, tables/, manifest.json.
     """
-    from cartsie import pipeline
+    from cartsie.study import pipeline, registry
 
     if example:
         patients, labs = example_path("example_patients.csv"), example_path("example_labs.csv")
@@ -464,22 +464,19 @@ def reproduce(
     elif labs is not None:
         raise InputError("--labs needs --data (the patients table).")
     if items:
-        unknown = [i for i in items if i not in {it.name for it in pipeline.ITEMS}]
+        unknown = [i for i in items if i not in registry.NAMES]
         if unknown:
             raise InputError(
-                f"--item {unknown[0]!r} is not a paper item; items are "
-                f"{', '.join(it.name for it in pipeline.ITEMS)}."
+                f"--item {unknown[0]!r} is not a paper item; items are {', '.join(registry.NAMES)}."
             )
     source = None if patients is None else Path(patients).name
     result = pipeline.reproduce(data, out, seed=seed, items=items, source=source)
     counts = result.comparison["agreement"].value_counts()
     click.echo(f"wrote {len(result.files)} files to {out}/ (open {out}/report.html)")
     click.echo("published vs reproduced: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    summary = getattr(pipeline, "summary_line", None)
-    if summary is not None:
-        line = summary(result)
-        if line:
-            click.echo(line)
+    line = pipeline.summary_line(result)
+    if line:
+        click.echo(line)
 
 
 @main.command()

@@ -73,19 +73,6 @@ class Cohort:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
-    def population(self, which: Literal["infused", "lbcl", "simple_ht", "ht"] = "lbcl") -> pd.DataFrame:
-        """Rows of :attr:`table` in an analysis population (each a subset of the previous)."""
-        t = self.table
-        masks = {
-            "infused": t["infused"] == 1,
-            "lbcl": t["lbcl"],
-            "simple_ht": t["lbcl"] & t["simple_ht_high"].notna(),
-            "ht": t["lbcl"] & t["ht_high"].notna(),
-        }
-        if which not in masks:
-            raise ValueError(f"population {which!r} is not one of {sorted(masks)}.")
-        return t.loc[masks[which].fillna(False).to_numpy(bool)]
-
     def _repr_html_(self) -> str:
         """The patient flow and the counts of warnings and notes, for notebooks (aggregates only)."""
         head = html.escape(self.__repr__().splitlines()[0].strip("<>"))

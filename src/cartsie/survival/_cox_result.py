@@ -363,8 +363,11 @@ def fit_cox(
             "covariates in the rows used, so their effects cannot be estimated (R reports NA "
             "coefficients). Remove them or merge the levels involved."
         ) from None
-    _warn_convergence(fit, iter_max)
     direction = _cox.monotone_directions(data)
+    if not direction.any():
+        # With an infinite coefficient Newton-Raphson runs towards it by construction; the monotone
+        # likelihood warning says so, as R says "Loglik converged before variable ..." only.
+        _warn_convergence(fit, iter_max)
     infinite = _warn_monotone(direction, design.terms)
     warn_dropped(func, df, [time, event, *covariates, strata, cluster], sd.n_missing, stacklevel=3)
     var, naive, rscore = fit.var, None, None

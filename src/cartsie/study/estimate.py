@@ -1,10 +1,30 @@
-"""The estimate row of :mod:`cartsie.paper` and the guard that turns "this cohort cannot give it" into a
+"""The typed estimate row of the study, and the guard that turns "this cohort cannot give it" into a
 row marked not estimable, with its reason, instead of an exception that stops the run.
+
+One row per estimate, with the columns of :data:`COLUMNS`:
+
+``id``
+    The estimate's key, the same as the published-estimates table's (``surv.os.1y.ht.low``).
+``label``
+    What it is, in the paper's words ("1-year OS, HT low").
+``value``, ``ci_lower``, ``ci_upper``, ``interval``
+    The estimate and the interval beside it; ``interval`` says what that interval is: ``"ci"`` (a 95%
+    confidence interval), ``"iqr"`` (the interquartile range of a median of the data), ``"range"``
+    (minimum to maximum) or ``"none"`` (a count, or a test with its p-value only). Only a ``"ci"`` is
+    an interval a published value can fall "inside".
+``p_value``, ``n``
+    The p-value of the test or model behind the estimate (NaN when there is none) and the number of
+    patients it rests on.
+``estimable``, ``reason``
+    False when the cohort cannot give the estimate, and why; ``reason`` is empty otherwise.
+``note``
+    What a reader should know about an estimable row: who a model left out, the covariates the
+    adjustment lacked, "not reached" for a median. Never a type tag: that is ``interval``.
 
 Every estimate is computed by :func:`estimate` (one call per id), so that one failure gives one row
 with ``estimable = False``; nothing else is lost. What counts as "cannot give":
 
-- :class:`NotEstimable`, raised by the paper's own checks before a statistic is computed (a column the
+- :class:`NotEstimable`, raised by the study's own checks before a statistic is computed (a column the
   data lack, no labs table, an empty population or risk group, no event of the cause, a follow-up
   shorter than the landmark) -- the message is the reason, in the paper's words;
 - any :class:`cartsie.errors.CartsieError` raised by a statistical function (collinear covariates,
@@ -26,16 +46,30 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from cartsie.errors import CartsieError, MissingValuesWarning, SeparationWarning
 
-#: columns of the estimates table (``estimable``: False when the cohort cannot give the estimate,
-#: ``reason`` then says why; empty otherwise)
-COLUMNS = ("id", "value", "ci_low", "ci_high", "p", "n", "note", "estimable", "reason")
+#: columns of the estimates table, in order
+COLUMNS = (
+    "id",
+    "label",
+    "value",
+    "ci_lower",
+    "ci_upper",
+    "interval",
+    "p_value",
+    "n",
+    "estimable",
+    "reason",
+    "note",
+)
+#: what the interval of a row is
+INTERVALS = ("ci", "iqr", "range", "none")
+Interval = Literal["ci", "iqr", "range", "none"]
 
 #: start of the reason of an estimate that failed with an exception cartsie does not anticipate
 UNEXPECTED = "unexpected error"
@@ -50,24 +84,39 @@ class NotEstimable(CartsieError):
     """This cohort cannot give the estimate; the message is the reason (e.g. "nobody HT high")."""
 
 
-def row(id_: str, value, ci=(np.nan, np.nan), p=np.nan, n=np.nan, note: str = "") -> dict:
-    """An estimable row."""
+def row(
+    value,
+    ci=(np.nan, np.nan),
+    interval: Interval | None = None,
+    p=np.nan,
+    n=np.nan,
+    note: str = "",
+) -> dict:
+    """An estimable row (without id and label, which :func:`estimate` adds).
+
+    ``interval`` defaults to ``"ci"`` when a CI is given and ``"none"`` otherwise.
+    """
+    lo, hi = float(ci[0]), float(ci[1])
+    if interval is None:
+        interval = "ci" if np.isfinite(lo) or np.isfinite(hi) else "none"
+    if interval not in INTERVALS:
+        raise ValueError(f"interval {interval!r} is not one of {INTERVALS}")
     return {
-        "id": id_,
         "value": float(value) if value is not None else np.nan,
-        "ci_low": float(ci[0]),
-        "ci_high": float(ci[1]),
-        "p": float(p),
+        "ci_lower": lo,
+        "ci_upper": hi,
+        "interval": interval,
+        "p_value": float(p),
         "n": float(n),
-        "note": note,
         "estimable": True,
         "reason": "",
+        "note": note,
     }
 
 
-def not_estimable(id_: str, reason: str, value=np.nan, n=np.nan, note: str = "") -> dict:
+def not_estimable(reason: str, value=np.nan, n=np.nan, note: str = "") -> dict:
     """A row the cohort cannot give: NaN (or the infinite ratio in ``value``), no CI, no p."""
-    return {**row(id_, value, n=n, note=note), "estimable": False, "reason": reason}
+    return {**row(value, n=n, note=note, interval="none"), "estimable": False, "reason": reason}
 
 
 def reason(exc: CartsieError) -> str:
@@ -87,42 +136,25 @@ def _reemit(caught: Sequence[warnings.WarningMessage], id_: str, out: dict) -> N
         warnings.warn(f"{id_}: {w.message}", w.category, stacklevel=3)
 
 
-def estimate(id_: str, compute: Callable[..., dict]) -> dict:
-    """``compute()`` (a row), or a not-estimable row saying why; see the module docstring."""
+def estimate(id_: str, label: str, compute: Callable[..., dict]) -> dict:
+    """``compute()`` (a row), or a not-estimable row saying why, with ``id`` and ``label``; see the
+    module docstring."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             out = compute()
         except CartsieError as exc:
-            out = not_estimable(id_, reason(exc))
+            out = not_estimable(reason(exc))
         except Exception as exc:  # a bug: kept to this one row, named in its reason
-            out = not_estimable(id_, f"{UNEXPECTED} ({type(exc).__name__}: {exc})")
+            out = not_estimable(f"{UNEXPECTED} ({type(exc).__name__}: {exc})")
     _reemit(caught, id_, out)
-    return out
-
-
-def shared(compute: Callable[..., T]) -> Callable[[], T]:
-    """``compute`` evaluated once, on first use, for the several estimates built from it; a failure is
-    raised again to each of them (so each gets its not-estimable row)."""
-    cache: list = []
-
-    def get():
-        if not cache:
-            try:
-                cache.append((True, compute()))
-            except Exception as exc:  # re-raised to every caller, handled by estimate()
-                cache.append((False, exc))
-        ok, value = cache[0]
-        if not ok:
-            raise value
-        return value
-
-    return get
+    return {"id": id_, "label": label, **out}
 
 
 def frame(rows: list[dict]) -> pd.DataFrame:
     """The estimates table of ``rows``, with :data:`COLUMNS`."""
     out = pd.DataFrame(rows, columns=list(COLUMNS))
     out["estimable"] = out["estimable"].astype(bool)
-    out["reason"] = out["reason"].fillna("").astype(str)
+    for column in ("label", "interval", "reason", "note"):
+        out[column] = out[column].fillna("").astype(str)
     return out

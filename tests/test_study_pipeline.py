@@ -3,14 +3,17 @@
 import json
 import warnings
 
+import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from cartsie import _estimate, cohort, paper, pipeline
-from cartsie._estimate import NotEstimable
+from cartsie import cohort, study
 from cartsie.cli import main
 from cartsie.datasets import example_path
+from cartsie.study import estimate as _estimate
+from cartsie.study import pipeline, published, registry
+from cartsie.study.estimate import NotEstimable
 
 
 @pytest.fixture(scope="module")
@@ -28,14 +31,26 @@ def test_every_item_writes_its_files(run):
     out, result = run
     names = {p.relative_to(out).as_posix() for p in result.files}
     assert {"estimates.csv", "comparison.csv", "report.md", "report.html", "manifest.json"} <= names
-    assert {
-        "figures/supp_figure1_flow.png",
-        "figures/figure1a_os_ht.png",
-        "figures/spm_cif.png",
-        "tables/table1_ht.md",
-        "tables/table1_simpleht.html",
-        "tables/table1_ht.csv",
-    } <= names
+    tables = ["table1_ht", "table1_simpleht", *(f"supp_table{k}" for k in range(2, 7))]
+    expected = {f"tables/{t}.{ext}" for t in tables for ext in pipeline.TABLE_FORMATS}
+    figures = [
+        "supp_figure1_flow",
+        "figure1a_os_ht",
+        "figure1b_pfs_ht",
+        "figure1c_os_simpleht",
+        "figure1d_pfs_simpleht",
+        "supp_figure2_os",
+        "supp_figure2_pfs",
+        "supp_figure2_dor",
+        "figure_roc_ht_late_icaht",
+        "supp_table4_forest",
+        "supp_table6_forest",
+        "nrm_simpleht",
+        "spm_cif",
+        "spm_cif_ht",
+    ]
+    expected |= {f"figures/{f}.{ext}" for f in figures for ext in pipeline.FIGURE_FORMATS}
+    assert expected <= names, sorted(expected - names)
     assert all(p.stat().st_size > 0 for p in result.files)
 
 
@@ -43,9 +58,10 @@ def test_estimates_file_is_paper_estimates(run, example):
     out, _ = run
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        expected = paper.estimates(example)
+        expected = study.estimates(example)
     got = pd.read_csv(out / "estimates.csv", keep_default_na=False, na_values=[""])
-    cols = ["value", "ci_low", "ci_high", "p", "n"]
+    got[["reason", "note"]] = got[["reason", "note"]].fillna("")
+    cols = ["label", "value", "ci_lower", "ci_upper", "interval", "p_value", "n", "estimable", "reason"]
     pd.testing.assert_frame_equal(
         got.set_index("id").sort_index()[cols], expected.set_index("id").sort_index()[cols], check_dtype=False
     )
@@ -62,7 +78,7 @@ def test_manifest_stamps_version_and_input_checksum(run, example):
     out, _ = run
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["input_sha256"] == pipeline.checksum(example.patients, example.labs)
-    assert manifest["cartsie_version"] and manifest["items"] == [it.name for it in pipeline.ITEMS]
+    assert manifest["cartsie_version"] and manifest["items"] == [it.name for it in registry.ITEMS]
 
 
 def test_two_runs_are_byte_identical(example, tmp_path):
@@ -91,7 +107,7 @@ def test_one_item(example, tmp_path):
         "flow.ht_missing",
     }
     with pytest.raises(KeyError, match="no paper item 'table9'"):
-        pipeline.item("table9")
+        registry.item("table9")
 
 
 def test_cli_reproduce_on_the_example(tmp_path):
@@ -106,29 +122,31 @@ def test_cli_reproduce_on_the_example(tmp_path):
 def test_not_estimable_rows_and_summary_line(run):
     out, result = run
     est = result.estimates
-    expected = est.loc[~est["estimable"], ["id", "reason"]].reset_index(drop=True)
+    expected = est.loc[~est["estimable"], ["id", "label", "reason"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(result.not_estimable, expected)
-    assert len(expected) == 16 and (expected["reason"] != "").all()
+    assert len(expected) == 25 and (expected["reason"] != "").all()
     assert not expected["reason"].str.startswith(_estimate.UNEXPECTED).any()  # no broad fallback
     line = pipeline.summary_line(result)
     assert line.startswith(
-        "16 estimates not estimable on this cohort: tox.late_icaht_ge3.ht.or (OR infinite: no late ICAHT "
+        "25 estimates not estimable on this cohort: tox.late_icaht_ge3.ht.or (OR infinite: no late ICAHT "
         "grade >= 3 in the HT low group), tox.early_icaht.ht.or (early ICAHT in every HT-evaluable patient "
         "with early_icaht known), "
     )
-    assert line.endswith(" and 13 more (see report.md)") and "\n" not in line
+    assert line.endswith(" and 22 more (see report.md)") and "\n" not in line
     written = pd.read_csv(out / "estimates.csv", keep_default_na=False, na_values=[""])
-    assert list(written.columns) == list(paper.COLUMNS)
+    assert list(written.columns) == list(study.COLUMNS)
     assert written["estimable"].tolist() == est["estimable"].tolist()
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "## Not estimable on this cohort" in md
-    assert "| spm.fg.ht | sHR 0: no second primary malignancy in the HT high group |" in md
-    comparison = pd.read_csv(out / "comparison.csv", keep_default_na=False).set_index("id")
-    assert comparison.loc["spm.fg.ht", ["reproduced", "reproduced_ci", "agreement"]].tolist() == [
-        "not estimable",
-        "",
-        "not estimable",
-    ]
+    assert (
+        "| spm.fg.ht | sHR of SPM, HT score high (Fine-Gray) | "
+        "sHR 0: no second primary malignancy in the HT high group |" in md
+    )
+    comparison = pd.read_csv(out / "comparison.csv").set_index("id")
+    assert comparison.loc["spm.fg.ht", "agreement"] == "not estimable"
+    assert comparison.loc["spm.fg.ht", "reproduced"] == 0 and np.isnan(
+        comparison.loc["spm.fg.ht", "ci_lower"]
+    )
 
 
 def _cannot():
@@ -139,20 +157,49 @@ def _bug():
     raise ValueError("a bug")
 
 
+class _Broken:
+    """An item whose tables and figures cannot be made."""
+
+    name, title, prefix = "flow", "Flow", "flow"
+
+    def analyse(self, cohort, note=None):
+        from cartsie.study._item import ItemResult, Output
+        from cartsie.study.items import flow
+
+        rows = flow.analyse(cohort).estimates
+        figs = (Output("empty", "Empty", _cannot), Output("broken", "Broken", _bug))
+        return ItemResult("flow", rows, tables=(Output("none", "None", _cannot),), figures=figs)
+
+
 def test_figures_that_cannot_be_drawn_are_skipped_with_a_note(example, tmp_path):
-    it = pipeline.Item(
-        "flow",
-        "Flow",
-        paper.flow_estimates,
-        figures=lambda cohort, note, rows: {"empty": _cannot, "broken": _bug},
-        tables=lambda cohort: {"none": _cannot},
-    )
-    result = pipeline.run_items(example, tmp_path, (it,), None, {"notes": []})
+    result = pipeline.run(example, tmp_path, (_Broken(),), None, {"notes": []})
     assert result.notes == (
+        "table none skipped: nobody HT high",
         "figure empty skipped: nobody HT high",
         "figure broken skipped: unexpected error (ValueError: a bug)",
-        "table none skipped: nobody HT high",
     )
     assert not list((tmp_path / "figures").iterdir())
     assert "> figure empty skipped: nobody HT high" in (tmp_path / "report.md").read_text(encoding="utf-8")
     assert pipeline.summary_line(result) == ""
+    assert set(result.timings) == {"flow: estimates", "flow: tables", "flow: figures", "report"}
+
+
+def test_estimates_are_typed_labelled_and_cover_every_published_id(run):
+    out, result = run
+    est = pd.read_csv(out / "estimates.csv", keep_default_na=False, na_values=[""])
+    assert set(published.published()["id"]) <= set(est["id"]) and est["id"].is_unique
+    assert est["label"].notna().all() and (est["label"].str.len() > 3).all()
+    assert len(set(est["label"])) == len(est), "labels tell the rows apart"
+    for column in ("value", "ci_lower", "ci_upper", "p_value", "n"):
+        assert pd.api.types.is_float_dtype(est[column]) or pd.api.types.is_integer_dtype(est[column]), column
+    assert set(est["interval"]) <= set(_estimate.INTERVALS)
+    # the interval says what the bounds are: an IQR for Table 1's medians, a range for the SPM timing
+    by_id = est.set_index("id")
+    assert by_id.loc["table1.HT.age_median.total", "interval"] in {"ci", "iqr"}
+    assert by_id.loc["spm.time_to_dx.median", "interval"] in {"range", "none"}
+    assert by_id.loc["surv.os.1y.global", "interval"] == "ci"
+    assert by_id.loc["flow.enrolled", "interval"] == "none"
+    # a row with bounds always names them; a row without has none
+    bounded = est["ci_lower"].notna() | est["ci_upper"].notna()
+    assert (est.loc[bounded, "interval"] != "none").all()
+    assert (est.loc[~bounded, "interval"] == "none").all()

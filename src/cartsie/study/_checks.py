@@ -1,4 +1,4 @@
-"""CART-SIE's words and the checks behind the reasons of not-estimable rows (:mod:`cartsie.paper`).
+"""The checks behind the reasons of not-estimable rows of the study.
 
 Each check raises :class:`cartsie._estimate.NotEstimable` with a reason a clinician reads without the
 code: "no labs table: ICAHT not graded", "nobody HT high", "no second primary malignancy in the
@@ -10,77 +10,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from scipy import stats
 
-from cartsie._estimate import NotEstimable
-
-#: what an outcome or event column counts, for reasons and notes
-OUTCOMES = {
-    "early_icaht": "early ICAHT",
-    "late_icaht": "late ICAHT",
-    "late_icaht_severe": "late ICAHT grade >= 3",
-    "severe_thrombocytopenia": "severe thrombocytopenia",
-    "severe_anemia": "severe anemia",
-    "crs_any": "CRS",
-    "crs_severe": "CRS grade >= 3",
-    "icans_any": "ICANS",
-    "icans_severe": "ICANS grade >= 3",
-    "orr_day90": "response at day 90",
-    "crr_day90": "complete response at day 90",
-    "os_event": "death",
-    "pfs_event": "progression or death",
-    "dor_event": "progression or death after response",
-    "nrm_event": "non-relapse death",
-    "spm_event": "second primary malignancy",
-    "spm_myeloid_event": "myeloid second primary malignancy",
-}
-#: endpoint stems, as the paper names them
-ENDPOINTS = {"os": "OS", "pfs": "PFS", "dor": "DOR", "nrm": "NRM", "spm": "SPM"}
-#: display names of the analysis populations of :meth:`cartsie.cohort.Cohort.population`
-POPULATIONS = {"ht": "HT-evaluable", "simple_ht": "simpleHT-evaluable", "lbcl": "LBCL", "infused": "infused"}
-#: display names of 0/1 risk groups
-RISK_GROUPS = {"ht_high": "HT", "simple_ht_high": "simpleHT"}
-#: derived columns and the input column they come from (a reason names the input column)
-SOURCES = {
-    "stage_advanced": "stage",
-    "ipi_ge3": "ipi",
-    "bridging_failure": "bridging_response",
-    "vein_to_vein_months": "vein_to_vein_days",
-    "prior_lines_cat": "prior_lines",
-    "crs_any": "crs_grade",
-    "crs_severe": "crs_grade",
-    "icans_any": "icans_grade",
-    "icans_severe": "icans_grade",
-    "ht_high": "the HT labs",
-    "simple_ht_high": "plt and crp",
-    "spm_myeloid_event": "spm_type",
-}
-#: columns graded from the labs table (or given as precomputed grades in the patients table)
-GRADED = {
-    "early_icaht": "ICAHT",
-    "late_icaht": "ICAHT",
-    "late_icaht_severe": "ICAHT",
-    "icaht_early_grade": "ICAHT",
-    "icaht_late_grade": "ICAHT",
-    "severe_thrombocytopenia": "severe cytopenias",
-    "severe_anemia": "severe cytopenias",
-}
-
-
-def outcome(column: str) -> str:
-    """What ``column`` counts ("second primary malignancy" for spm_event), or its name."""
-    return OUTCOMES.get(column, column)
-
-
-def group_name(column: str, level) -> str:
-    """ "HT high", "simpleHT low", or "stage_advanced = 1"."""
-    if column in RISK_GROUPS:
-        return f"{RISK_GROUPS[column]} {'high' if level == 1 else 'low'}"
-    return f"{column} = {level:g}" if isinstance(level, int | float) else f"{column} = {level}"
+from cartsie._accuracy import _clopper_pearson
+from cartsie.study.definitions import GRADED, POPULATIONS, SOURCES, group_name, outcome
+from cartsie.study.estimate import NotEstimable
 
 
 def absent(column: str, cohort) -> str:
     """Why ``column`` is not in the analysis table."""
+    cohort = getattr(cohort, "cohort", cohort)  # a Study or its Cohort
     if column in GRADED and getattr(cohort, "labs", None) is None:
         return f"no labs table: {GRADED[column]} not graded"
     source = SOURCES.get(column)
@@ -110,8 +48,15 @@ def percent(flag: pd.Series, what: str) -> tuple[float, int, tuple[float, float]
     if not len(known):
         raise NotEstimable(f"no patient with known {what}")
     k = int((known == 1).sum())
-    ci = stats.binomtest(k, len(known)).proportion_ci(confidence_level=0.95, method="exact")
-    return 100.0 * k / len(known), len(known), (100.0 * ci.low, 100.0 * ci.high)
+    low, high = exact_ci(k, len(known))
+    return 100.0 * k / len(known), len(known), (low, high)
+
+
+def exact_ci(k: int, n: int) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) 95% CI of ``k`` of ``n``, in percent: R's ``binom.test``, whose
+    limits are the beta quantiles ``qbeta(0.025, k, n - k + 1)`` and ``qbeta(0.975, k + 1, n - k)``."""
+    _p, low, high = _clopper_pearson(k, n, 0.95)
+    return 100.0 * low, 100.0 * high
 
 
 def nobody(pop: pd.DataFrame, group: str, level) -> None:

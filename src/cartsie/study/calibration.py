@@ -1,16 +1,16 @@
 """Calibration of the built-in synthetic cohort against the paper's published numbers.
 
 :func:`simulate` analyses many seeds of :func:`cartsie.synthetic.cartsie_like` with
-:func:`cartsie.paper.estimates` (cartsie's own functions, exactly as ``cartsie reproduce`` does), in
+:func:`cartsie.study.estimates` (cartsie's own functions, exactly as ``cartsie reproduce`` does), in
 parallel with joblib -- all cores by default, or a Dask cluster through joblib's dask backend.
 :func:`calibration_table` sets each published value beside the distribution of its reproduction over
 the seeds: mean, median, 2.5 and 97.5 percentiles, and whether the published value lies inside that
-95% range. Like :mod:`cartsie.report`, and unlike the analysis code, this module reads the published
+95% range. Like :mod:`cartsie.study.compare`, and unlike the analysis code, this module reads the published
 numbers. Tables hold aggregates only.
 
 Which published rows are compared: every row with a numeric point value (counts, percentages, medians,
 odds, hazard and likelihood ratios, AUC). A printed "n (%)" cell is compared by its percentage, as
-:mod:`cartsie.report` does; "median (IQR)" by the median. Rows published only as a p-value (log-rank
+:mod:`cartsie.study.compare` does; "median (IQR)" by the median. Rows published only as a p-value (log-rank
 tests) and "not reached" medians are kept with ``inside`` missing and the reason given. Flow counts
 are fixed by construction (the same in every seed) and are compared as equal or not.
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cartsie import report
+from cartsie.study import published
 
 #: The estimates the synthetic cohort must reproduce within its simulated 95% range.
 HEADLINE_IDS = (
@@ -50,7 +50,7 @@ HEADLINE_IDS = (
 
 def _one_seed(seed: int, generate: Callable | None) -> pd.DataFrame:
     # imported in the worker process that runs this seed (joblib/dask), not by the parent at import
-    from cartsie import paper
+    from cartsie import study
 
     if generate is None:
         from cartsie.synthetic import cartsie_like
@@ -59,8 +59,8 @@ def _one_seed(seed: int, generate: Callable | None) -> pd.DataFrame:
     with warnings.catch_warnings():
         # separation and sparse-data warnings are part of what is being measured over seeds
         warnings.simplefilter("ignore")
-        est = paper.estimates(generate(seed))
-    return est[["id", "value", "p"]].assign(seed=seed)
+        est = study.estimates(generate(seed))
+    return est[["id", "value", "p_value"]].rename(columns={"p_value": "p"}).assign(seed=seed)
 
 
 def simulate(
@@ -130,7 +130,7 @@ def _with_progress(results, total: int, progress: bool):
 
 
 def _published_values() -> pd.DataFrame:
-    pub = report.published()
+    pub = published.published()
     values, reasons = [], []
     for _, row in pub.iterrows():
         text = str(row["value"]).strip() if pd.notna(row["value"]) else ""
@@ -142,8 +142,8 @@ def _published_values() -> pd.DataFrame:
             values.append(np.nan)
             reasons.append("published as a p-value only")
             continue
-        parsed = report.parse_value(text)
-        # report.parse_value: (value, low, high, percent); an n (%) cell compares by its percent
+        parsed = published.parse_value(text)
+        # published.parse_value: (value, low, high, percent); an n (%) cell compares by its percent
         values.append(parsed[3] if np.isfinite(parsed[3]) else parsed[0])
         reasons.append("")
     return pub.assign(published_value=values, reason=reasons)

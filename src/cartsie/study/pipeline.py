@@ -1,0 +1,314 @@
+"""``cartsie reproduce``: every paper item on one cohort, and the files a statistician opens.
+
+:func:`reproduce` runs the items of :mod:`cartsie.study.registry` on one cohort (their fits shared
+through one :class:`~cartsie.study.definitions.Study`) and writes under ``out``:
+
+- ``estimates.csv`` -- every estimate, typed (:data:`cartsie.study.estimate.COLUMNS`);
+- ``comparison.csv`` -- published versus reproduced (:mod:`cartsie.study.compare`);
+- ``tables/NAME.{csv,md,html,docx,xlsx,tex}`` -- Table 1 by HT and simpleHT, Supplementary Tables 2-6;
+- ``figures/NAME.{png,pdf}`` -- Figure 1, Supplementary Figures 1-2, ROC, forest plots, cumulative
+  incidence (PNG at 300 dpi);
+- ``report.md``, ``report.html``, ``manifest.json`` (cartsie version, input checksum, seed, items).
+
+Outputs hold aggregates only. An estimate the cohort cannot give is a not-estimable row, a table or
+figure it cannot give is skipped with a note; nothing in the data stops the run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from cartsie import __version__
+from cartsie.errors import CartsieError
+from cartsie.study import estimate as E
+from cartsie.study import report
+from cartsie.study.compare import compare
+from cartsie.study.definitions import Study
+from cartsie.study.registry import ITEMS, Item, item
+
+TABLE_FORMATS = ("csv", "md", "html", "docx", "xlsx", "tex")
+FIGURE_FORMATS = ("png", "pdf")
+
+
+def checksum(*frames: pd.DataFrame | None) -> str:
+    """SHA-256 of the input tables, stamped on every output.
+
+    Parameters
+    ----------
+    *frames : DataFrame or None
+        The input tables (None: absent).
+
+    Returns
+    -------
+    str
+        The hex digest of the tables' column names and row hashes (``pd.util.hash_pandas_object``, a
+        64-bit hash per row of every value, with the index), so that any changed value changes it.
+    """
+    h = hashlib.sha256()
+    for frame in frames:
+        if frame is not None:
+            h.update("\x1f".join(map(str, frame.columns)).encode())
+            h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Run:
+    """What a run computed and wrote.
+
+    ``estimates`` (typed rows), ``comparison`` (published versus reproduced), ``files`` (paths
+    written), ``not_estimable`` (id, label, reason of each estimate the cohort could not give),
+    ``notes`` (the report's notes: outputs skipped, warnings), ``timings`` (seconds per stage).
+    """
+
+    estimates: pd.DataFrame
+    comparison: pd.DataFrame
+    files: tuple[Path, ...]
+    not_estimable: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["id", "label", "reason"])
+    )
+    notes: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def summary_line(run: Run, shown: int = 3) -> str:
+    """One line for the terminal saying which estimates the cohort could not give.
+
+    Parameters
+    ----------
+    run : Run
+        The result of :func:`reproduce`.
+    shown : int
+        How many not-estimable estimates to name, with their reasons.
+
+    Returns
+    -------
+    str
+        E.g. "8 estimates not estimable on this cohort: spm.time_to_dx.median (no second primary
+        malignancy in the HT-evaluable population), ... and 5 more (see report.md)"; "" when every
+        estimate was estimable.
+    """
+    ne = run.not_estimable
+    if not len(ne):
+        return ""
+    n = len(ne)
+    head = ", ".join(f"{i} ({r})" for i, r in zip(ne["id"][:shown], ne["reason"][:shown], strict=True))
+    more = f" and {n - shown} more (see report.md)" if n > shown else ""
+    return f"{n} estimate{'s' if n != 1 else ''} not estimable on this cohort: {head}{more}"
+
+
+def _attempt(what: str, make: Callable, notes: list[str]):
+    """``make()``, or None with a note saying why ``what`` was skipped (NotEstimable, a cartsie error,
+    or -- a bug -- any other exception, named in the note)."""
+    try:
+        return make()
+    except CartsieError as exc:
+        notes.append(f"{what} skipped: {E.reason(exc)}")
+    except Exception as exc:  # a bug: kept to this figure or table, named in the report
+        notes.append(f"{what} skipped: {E.UNEXPECTED} ({type(exc).__name__}: {exc})")
+    return None
+
+
+def save_figure(fig, stem: Path) -> list[Path]:
+    """Write ``fig`` as ``stem.png`` (300 dpi) and ``stem.pdf``; the paths written."""
+    from cartsie import __version__ as version
+    from cartsie import figures
+
+    if hasattr(figures, "save"):
+        return figures.save(fig, stem, formats=FIGURE_FORMATS, dpi=300)
+    paths = []
+    for ext in FIGURE_FORMATS:
+        path = stem.with_suffix(f".{ext}")
+        fig.savefig(
+            path,
+            dpi=300,
+            bbox_inches="tight",
+            metadata={"Software": f"cartsie {version}"} if ext == "png" else None,
+        )
+        paths.append(path)
+    return paths
+
+
+def write_table(table, stem: Path) -> list[Path]:
+    """Write ``table`` (Table 1, a regression table, a study table) in every format of
+    :data:`TABLE_FORMATS`; the paths written."""
+    frame = table.to_frame()
+    if isinstance(frame.columns, pd.MultiIndex):  # spanners: "OS: HR"
+        frame.columns = [": ".join(str(x) for x in c if str(x)) for c in frame.columns]
+    texts = {
+        "csv": frame.to_csv(index=False),
+        "md": table.to_markdown(),
+        "html": table.to_html(),
+        "tex": table.to_latex(),
+    }
+    paths = []
+    for ext, text in texts.items():
+        path = stem.with_suffix(f".{ext}")
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    paths.append(table.to_docx(stem.with_suffix(".docx")))
+    paths.append(table.to_excel(stem.with_suffix(".xlsx"), sheet_name=stem.name[:31]))
+    return paths
+
+
+def run(
+    cohort,
+    out: str | Path,
+    items: tuple[Item, ...] = ITEMS,
+    note: str | None = None,
+    meta: dict | None = None,
+) -> Run:
+    """Run ``items`` on ``cohort`` and write their outputs under ``out``.
+
+    Parameters
+    ----------
+    cohort : cartsie.cohort.Cohort
+        The cohort.
+    out : path
+        The output folder (created).
+    items : tuple of Item
+        The items (default all, in the paper's order).
+    note : str, optional
+        Footnote of the figures (the built-in cohort's "synthetic data").
+    meta : dict, optional
+        What the manifest records (data, seed, input_sha256, title) and ``notes`` for the report.
+
+    Returns
+    -------
+    Run
+        Estimates, comparison, files written, not-estimable rows, notes and stage timings.
+    """
+    meta = dict(meta or {})
+    out = Path(out)
+    for sub in ("figures", "tables"):
+        (out / sub).mkdir(parents=True, exist_ok=True)
+    s = Study(cohort, note)
+    files: list[Path] = []
+    rows: list[dict] = []
+    figure_paths: dict[str, str] = {}
+    skipped: list[str] = []
+    timings: dict[str, float] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for it in items:
+            t0 = time.perf_counter()
+            result = it.analyse(s, note)
+            rows += result.estimates
+            t1 = time.perf_counter()
+            for output in result.tables:
+                table = _attempt(f"table {output.name}", output.make, skipped)
+                if table is not None:
+                    files += write_table(table, out / "tables" / output.name)
+            t2 = time.perf_counter()
+            for output in result.figures:
+                fig = _attempt(f"figure {output.name}", output.make, skipped)
+                if fig is not None:
+                    files += save_figure(fig, out / "figures" / output.name)
+                    figure_paths[output.caption] = f"figures/{output.name}.png"
+            t3 = time.perf_counter()
+            timings[f"{it.name}: estimates"] = t1 - t0
+            timings[f"{it.name}: tables"] = t2 - t1
+            timings[f"{it.name}: figures"] = t3 - t2
+    t0 = time.perf_counter()
+    estimates = E.frame(rows)
+    comparison = compare(estimates)
+    if len(items) < len(ITEMS):
+        comparison = comparison[comparison["id"].isin(estimates["id"])].reset_index(drop=True)
+    notes = [*meta.pop("notes", []), *skipped, *sorted({f"warning: {w.message}" for w in caught})]
+    title = meta.get("title", "CART-SIE: published versus reproduced")
+    written = {
+        "estimates.csv": estimates.to_csv(index=False),
+        "comparison.csv": comparison.to_csv(index=False),
+        "report.md": report.render_markdown(comparison, title, notes, estimates=estimates),
+        "report.html": report.render_html(comparison, title, notes, figure_paths, estimates=estimates),
+        "manifest.json": json.dumps(
+            meta | {"cartsie_version": __version__, "items": [it.name for it in items]},
+            indent=2,
+            sort_keys=True,
+        ),
+    }
+    for name, text in written.items():
+        (out / name).write_text(text, encoding="utf-8")
+        files.append(out / name)
+    timings["report"] = time.perf_counter() - t0
+    return Run(estimates, comparison, tuple(files), report.not_estimable(estimates), tuple(notes), timings)
+
+
+def builtin_cohort(seed: int = 2024):
+    """The built-in synthetic CART-SIE-like cohort (:func:`cartsie.synthetic.cartsie_like`).
+
+    Parameters
+    ----------
+    seed : int
+        Seed of the generator.
+
+    Returns
+    -------
+    cartsie.cohort.Cohort
+        The cohort.
+    """
+    from cartsie import synthetic
+
+    return synthetic.cartsie_like(seed=seed)
+
+
+def reproduce(
+    cohort=None,
+    out: str | Path = "cartsie-output",
+    *,
+    seed: int = 2024,
+    items: tuple[str, ...] = (),
+    input_checksum: str | None = None,
+    source: str | None = None,
+) -> Run:
+    """Run every paper item (or those named) on ``cohort`` (default: the built-in synthetic cohort).
+
+    Parameters
+    ----------
+    cohort : cartsie.cohort.Cohort, optional
+        The cohort (default: :func:`builtin_cohort` of ``seed``).
+    out : path
+        The output folder.
+    seed : int
+        Seed of the built-in cohort.
+    items : tuple of str
+        Item names (default all).
+    input_checksum : str, optional
+        The input's checksum (default: :func:`checksum` of the cohort's tables).
+    source : str, optional
+        The input's name, for the report.
+
+    Returns
+    -------
+    Run
+        What was computed and written; ``timings`` includes the simulation of the built-in cohort.
+    """
+    synthetic = cohort is None
+    timings = {}
+    if synthetic:
+        t0 = time.perf_counter()
+        cohort = builtin_cohort(seed)
+        timings["simulate the built-in cohort"] = time.perf_counter() - t0
+    chosen = tuple(item(n) for n in items) if items else ITEMS
+    t0 = time.perf_counter()
+    meta = {
+        "data": "built-in synthetic cohort (not patient data)" if synthetic else (source or "user data"),
+        "seed": seed if synthetic else None,
+        "input_sha256": input_checksum or checksum(cohort.patients, cohort.labs),
+        "notes": ["Synthetic data: every number below comes from simulated patients, not from CART-SIE."]
+        if synthetic
+        else [f"Data: {source or 'user data'}"],
+    }
+    timings["checksum"] = time.perf_counter() - t0
+    from cartsie.figures import SYNTHETIC_NOTE
+
+    result = run(cohort, Path(out), chosen, SYNTHETIC_NOTE if synthetic else None, meta)
+    return Run(**{**result.__dict__, "timings": timings | result.timings})
