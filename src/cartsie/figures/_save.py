@@ -49,7 +49,7 @@ def png_bytes(rgba: np.ndarray, dpi: float, software: str) -> bytes:
             _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
             _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
             _chunk(b"tEXt", b"Software\x00" + software.encode("latin-1")),
-            _chunk(b"IDAT", zlib.compress(rows, 1)),
+            _chunk(b"IDAT", zlib.compress(rows.data, 1)),
             _chunk(b"IEND", b""),
         ]
     )

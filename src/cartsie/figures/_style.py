@@ -20,6 +20,7 @@ import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, cast
 
 import matplotlib
 import matplotlib.markers
@@ -53,7 +54,7 @@ TICK_EVERY = 6.0
 #: inches of padding at the figure edges
 EDGE = 0.06
 
-STYLE: dict[str, object] = {
+STYLE: dict[str, Any] = {
     "font.family": "sans-serif",
     "font.sans-serif": ["Arial", "Helvetica", "Liberation Sans", "DejaVu Sans"],
     "font.size": LABEL_PT,
@@ -61,7 +62,6 @@ STYLE: dict[str, object] = {
     # glyphs drawn as designed: hinting (matplotlib's default forces FreeType's autohinter) helps
     # screen-resolution text, not 300 dpi, and costs most of the time of drawing a figure's text
     "text.hinting": "no_hinting",
-    "text.hinting_factor": 1,
     "text.color": "black",
     "axes.labelsize": LABEL_PT,
     "axes.titlesize": TITLE_PT,
@@ -106,7 +106,8 @@ STYLE: dict[str, object] = {
 @contextmanager
 def styled() -> Iterator[None]:
     """Apply :data:`STYLE` while a figure is drawn or saved (the user's rcParams stay untouched)."""
-    with matplotlib.rc_context(STYLE):
+    # cast: matplotlib's stubs type the keys as a Literal of every rcParam name
+    with matplotlib.rc_context(cast(Any, STYLE)):
         yield
 
 
@@ -272,7 +273,9 @@ def tick_space(which: str, labels: Sequence[str]) -> float:
     return marks + widest(labels) + line_height(LABEL_PT)
 
 
-def axis(ax, which: str, ticks: Sequence[float], labels: Sequence[str], label: str | None = None) -> None:
+def axis(
+    ax, which: str, ticks: Sequence[float] | np.ndarray, labels: Sequence[str], label: str | None = None
+) -> None:
     """Draw the ticks, tick labels and label of one axis of ``ax`` as cartsie's style wants them.
 
     The marks are one line of tick markers and each label a text placed in points from the axes;
@@ -288,10 +291,10 @@ def axis(ax, which: str, ticks: Sequence[float], labels: Sequence[str], label: s
     mpl_axis.set_minor_locator(matplotlib.ticker.NullLocator())
     mpl_axis.set_visible(False)
     (ax.set_xlabel if which == "x" else ax.set_ylabel)(label or "")
-    ticks = np.asarray(ticks, dtype=float)
+    at = np.asarray(ticks, dtype=float)
     base = ax.get_xaxis_transform() if which == "x" else ax.get_yaxis_transform()
-    zeros = np.zeros(len(ticks))
-    xy = (ticks, zeros) if which == "x" else (zeros, ticks)
+    zeros = np.zeros(len(at))
+    xy = (at, zeros) if which == "x" else (zeros, at)
     marker = matplotlib.markers.TICKDOWN if which == "x" else matplotlib.markers.TICKLEFT
     ax.plot(
         *xy,
@@ -305,8 +308,8 @@ def axis(ax, which: str, ticks: Sequence[float], labels: Sequence[str], label: s
         gid=f"{which}ticks",
     )
     gap = (TICK_LEN + TICK_PAD) / 72.0
-    shift = (0, -gap) if which == "x" else (-gap, 0)
-    offset = base + transforms.ScaledTranslation(*shift, fig.dpi_scale_trans)
+    dx, dy = (0.0, -gap) if which == "x" else (-gap, 0.0)
+    offset = base + transforms.ScaledTranslation(dx, dy, fig.dpi_scale_trans)
     align = {"ha": "center", "va": "top"} if which == "x" else {"ha": "right", "va": "center"}
     for x, y, text in zip(*xy, labels, strict=True):
         ax.text(
