@@ -10,7 +10,7 @@ from cartsie import cohort, figures, study, synthetic
 from cartsie.competing import cumulative_incidence
 from cartsie.datasets import example_path
 from cartsie.errors import InputError
-from cartsie.format import format_ci
+from cartsie.format import format_ci, format_p
 from cartsie.survival import kaplan_meier
 from tests._figures_util import by_gid, one, texts
 
@@ -242,7 +242,7 @@ def test_cif_p_value_landmark_and_labels(nrm_data, nrm):
     at = nrm.at([24], cause=1).set_index("group")[["estimate", "ci_lower", "ci_upper"]]
     expected = [f"{labels[g]} 2-year: {percent(*at.loc[g])}" for g in nrm.groups]
     p = nrm.tests.loc[1, "p_value"]
-    p_text = f"Gray's test p = {figures._style.format_p(p)}" if p >= 0.001 else "Gray's test p < .001"
+    p_text = f"Gray's test p = {format_p(p)}" if p >= 0.001 else "Gray's test p < .001"
     assert texts(fig, "annotation") == [*expected, p_text]
     assert one(fig, "landmark").get_xdata() == [24, 24]
     assert [t.get_text() for t in by_gid(fig, "legend:low") if hasattr(t, "get_text")] == ["simpleHT low"]

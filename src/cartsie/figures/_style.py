@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -486,16 +486,3 @@ def _axes_inches(ax) -> tuple[float, float]:
     fw, fh = ax.figure.get_size_inches()
     pos = ax.get_position()
     return pos.width * fw, pos.height * fh
-
-
-def check_choice(value: str, allowed: Sequence[str], name: str, func: str) -> str:
-    """``value`` when it is one of ``allowed``, else an :class:`InputError` naming them."""
-    if value not in allowed:
-        raise InputError(f"{func}(): {name} must be one of {', '.join(map(repr, allowed))}; got {value!r}.")
-    return value
-
-
-def build(make: Callable[[], Figure]) -> Figure:
-    """Run ``make`` inside :func:`styled` (artists read most rcParams when they are created)."""
-    with styled():
-        return make()
