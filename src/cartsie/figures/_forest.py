@@ -119,6 +119,7 @@ def _table_rows(table, labels: Mapping, model: str | None) -> tuple[list[Row], s
         if model not in models:
             raise InputError(f"forest_plot(): no model titled {model!r}; the table has {models}.")
         stats, models = stats[stats["model"] == model], [model]
+    labels = {**_printed_labels(table, stats), **labels}
     info = table.models.set_index("title").loc[models]
     ratios = list(dict.fromkeys(info["ratio"]))
     colors = {m: ("black" if len(models) == 1 else PALETTE[i % len(PALETTE)]) for i, m in enumerate(models)}
@@ -140,6 +141,31 @@ def _table_rows(table, labels: Mapping, model: str | None) -> tuple[list[Row], s
                 rows += _estimates(at, text, 1, models, colors)
     conf = float(info["conf_level"].iloc[0])
     return rows, (ratios[0] if len(ratios) == 1 else ""), conf
+
+
+def _printed_labels(table, stats: pd.DataFrame) -> dict:
+    """The names the table itself prints (its ``labels=``), read from its stub: the rows of
+    indent 0 are the covariates in order, those of indent 1 under one the levels; the N and Events
+    rows close the stub. Levels are named only where their count matches (a level no model has is
+    printed without a number behind it)."""
+    layout = getattr(table, "layout", None)
+    if layout is None:
+        return {}
+    blocks: list[tuple[str, list[str]]] = []
+    for text, indent in zip(layout.stub, layout.indent, strict=True):
+        if indent == 0:
+            blocks.append((text, []))
+        elif blocks:
+            blocks[-1][1].append(text)
+    out: dict = {}
+    for var, (text, level_texts) in zip(dict.fromkeys(stats["variable"]), blocks, strict=False):
+        out[var] = text
+        levels = [
+            lv for lv in dict.fromkeys(stats.loc[stats["variable"] == var, "level"]) if not _missing(lv)
+        ]
+        if len(levels) == len(level_texts):
+            out |= {f"{var}[{lv}]": t for lv, t in zip(levels, level_texts, strict=True)}
+    return out
 
 
 def _missing(value) -> bool:
@@ -219,7 +245,8 @@ def forest_plot(
         "Reference" row without a point, and with several models one row per model).
     labels : mapping, optional
         Display names of covariates and terms (``{"ht_group": "HT score", "ht_group[high]":
-        "high"}``); default the names, a term ``var[level]`` shown as ``"var: level"``.
+        "high"}``); default the names (a regression table's: the names it prints), a term
+        ``var[level]`` shown as ``"var: level"``.
     estimate : str, optional
         The estimate column of a frame or summary (default: detected as above).
     label : str, default "label"

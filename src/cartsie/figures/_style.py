@@ -451,9 +451,11 @@ def text_block(
     inset: float = 0.06,
     size: float = SMALL_PT,
     gid: str = "annotation",
+    backed: bool = False,
 ) -> None:
     """Draw ``lines`` ((text, colour) pairs, one Text each so that each keeps its colour) in
-    ``corner`` of ``ax``, ``inset`` inches from its edges, :func:`line_pitch` apart."""
+    ``corner`` of ``ax``, ``inset`` inches from its edges, :func:`line_pitch` apart; ``backed``:
+    on a white background, above the reference lines they cross."""
     vertical, horizontal = corner.split()
     ax_w, ax_h = _axes_inches(ax)
     x = inset / ax_w if horizontal == "left" else 1 - inset / ax_w
@@ -474,6 +476,8 @@ def text_block(
             fontsize=size,
             color=color,
             gid=gid,
+            bbox={"fc": "white", "ec": "none", "pad": 0.5} if backed else None,
+            zorder=4 if backed else 3,
         )
 
 

@@ -218,7 +218,7 @@ def _draw(spec: TimePlot) -> Figure:
         _legend(fig, spec.curves, f)
     title_above(ax, spec.title, pad_points=f.legend * 72.0 + 3.0)
     if spec.block:
-        text_block(ax, spec.block, corner)
+        text_block(ax, spec.block, corner, backed=_crosses(spec, f, scale, corner))
     if spec.risk is not None:
         _risk_table(fig, ax, spec.risk, spec, f)
     footnote(fig, spec.note)
@@ -274,6 +274,15 @@ def _legend(fig: Figure, curves: Sequence[Curve], f: _Frame) -> None:
             gid=f"legend:{c.group}",
         )
         x += text_size(c.label)[0] + ENTRY_GAP
+
+
+def _crosses(spec: TimePlot, f: _Frame, scale: YScale, corner: str) -> bool:
+    """Whether the annotation block in ``corner`` crosses a landmark line (then its texts get a
+    white background, so the dotted line passes behind them)."""
+    size = (f.width - f.left - f.right, f.axes_height)
+    limits = (spec.xlim, (scale.lower, scale.upper))
+    lines = [Band(np.array([t, t]), np.array(limits[1]), np.array(limits[1])) for t in spec.landmarks]
+    return bool(lines) and free_corner(size, limits, block_size(spec.block), lines, [corner]) is None
 
 
 def _place(spec: TimePlot, f: _Frame) -> tuple[YScale, str]:
