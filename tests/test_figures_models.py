@@ -237,3 +237,18 @@ def test_forest_plot_refuses_what_it_cannot_draw():
         figures.forest_plot([1, 2])
     with pytest.raises(InputError, match="no estimate column"):
         figures.forest_plot(pd.DataFrame({"label": ["a"], "ci_lower": [1.0], "ci_upper": [2.0]}))
+
+
+def test_forest_plot_of_a_regression_table_names_rows_as_the_table_prints_them(ht):
+    fit = cox(ht, "os_months", "os_event", ["ht_group", "age"], reference={"ht_group": "low"})
+    table = regression_table(
+        fit, labels={"ht_group": "HT score", "ht_group[high]": "High", "age": "Age, years"}
+    )
+    assert texts(figures.forest_plot(table), "label") == ["HT score", "low", "High", "Age, years"]
+    # the caller's labels win over the table's
+    assert texts(figures.forest_plot(table, labels={"age": "Age"}), "label") == [
+        "HT score",
+        "low",
+        "High",
+        "Age",
+    ]

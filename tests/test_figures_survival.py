@@ -12,7 +12,7 @@ from cartsie.datasets import example_path
 from cartsie.errors import InputError
 from cartsie.format import format_ci, format_p
 from cartsie.survival import kaplan_meier
-from tests._figures_util import by_gid, one, texts
+from tests._figures_util import by_gid, clipped, drawn, one, texts
 
 
 @pytest.fixture(scope="module")
@@ -278,3 +278,28 @@ def test_cif_headroom_for_the_annotation():
     fig = figures.cif_plot(curves, p_value=0.2, annotation="a first line\na second line\na third line")
     assert fig.axes[0].get_ylim()[1] == 0.15  # at 0.1 curve a fills the top and b the bottom
     assert figures.cif_plot(curves, ylim=0.1).axes[0].get_ylim()[1] == 0.1
+
+
+def test_an_annotation_crossing_a_landmark_line_is_drawn_on_white(nrm):
+    """NRM by simpleHT: the curves leave only the upper left free, where the 12-month line runs."""
+    fig = figures.cif_plot(nrm, landmark=12, p_value=0.001)
+    blocks = by_gid(fig, "annotation")
+    line_x = fig.axes[0].transData.transform((12, 0))[0]
+    renderer = drawn(fig)
+    crossing = [
+        t for t in blocks if t.get_window_extent(renderer).x0 < line_x < t.get_window_extent(renderer).x1
+    ]
+    assert crossing, "the block crosses the landmark line in this figure"
+    for t in blocks:
+        patch = t.get_bbox_patch()
+        assert patch is not None and patch.get_facecolor()[:3] == (1.0, 1.0, 1.0)
+        assert t.get_zorder() > one(fig, "landmark").get_zorder()
+    # a block clear of the landmark lines has no background
+    free = figures.cif_plot(nrm, p_value=0.001)
+    assert all(t.get_bbox_patch() is None for t in by_gid(free, "annotation"))
+
+
+def test_km_plot_of_a_given_size_keeps_its_layout(km):
+    fig = figures.km_plot(km, figsize=(7.0, 6.0), landmark=12)
+    assert tuple(fig.get_size_inches()) == (7.0, 6.0)
+    assert clipped(fig) == []

@@ -181,7 +181,7 @@ def _frame(spec: TimePlot) -> _Frame:
     table = lines_height(rows)
     table_block = table + line_height(SMALL_PT) + RISK_GAP if rows else 0.0
     legend = line_height(SMALL_PT) + 0.06 if spec.legend else 0.0
-    top = EDGE + title_height(spec.title) + legend
+    top = EDGE + title_height(spec.title) + legend + 0.06  # half the top tick label stands above
     bottom = EDGE + note_height(spec.note) + (0.04 if spec.note and rows else 0.0)
     width = spec.figsize[0] if spec.figsize else WIDTH
     below = bottom + table_block + x_axis
