@@ -303,3 +303,26 @@ def test_km_plot_of_a_given_size_keeps_its_layout(km):
     fig = figures.km_plot(km, figsize=(7.0, 6.0), landmark=12)
     assert tuple(fig.get_size_inches()) == (7.0, 6.0)
     assert clipped(fig) == []
+
+
+def test_one_cumulative_incidence_curve_with_its_risk_table(nrm_data):
+    ci = cumulative_incidence(nrm_data, "nrm_months", "nrm_event")
+    fig = figures.cif_plot(ci, df=nrm_data, landmark=12)
+    ticks = fig.axes[0].get_xticks()
+    complete = nrm_data[["nrm_months", "nrm_event"]].dropna()  # the group column is not used here
+    assert risk_rows(fig, 1) == [[int((complete["nrm_months"] >= t).sum()) for t in ticks]]
+    assert one(fig, "risk_label:all").get_text() == "All patients"
+    assert texts(fig, "annotation") == [
+        f"1-year: {percent(*ci.at([12]).iloc[0][['estimate', 'ci_lower', 'ci_upper']])}"
+    ]
+
+
+def test_groups_that_are_not_strings(ht):
+    df = ht.assign(arm=ht["ht_high"].astype(int))
+    km = kaplan_meier(df, "os_months", "os_event", group="arm")
+    fig = figures.km_plot(km, labels={0: "low", 1: "high"}, hr=(2.0, 1.5, 2.7))
+    assert [one(fig, f"risk_label:{g}").get_text() for g in km.groups] == ["low", "high"]
+    assert texts(fig, "annotation") == ["HR high vs low 2.00 (95% CI 1.50-2.70)"]
+    assert risk_rows(fig, 2) == list(
+        at_risk(df, "os_months", "arm", km.groups, fig.axes[0].get_xticks()).values()
+    )

@@ -69,6 +69,8 @@ STYLE: dict[str, Any] = {
     "axes.linewidth": AXIS_LW,
     "axes.edgecolor": "black",
     "axes.labelcolor": "black",
+    # the tick and legend settings below serve matplotlib's own axes and legends, should a caller
+    # add them to a figure: cartsie draws its axes with axis() and its legends by hand
     "axes.labelpad": 3.0,
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -198,13 +200,20 @@ def lines_height(n: int, size: float = SMALL_PT) -> float:
     return one + pitch * (n - 1) if n else 0.0
 
 
-def footnote(fig: Figure, note: str | None) -> float:
-    """Write ``note`` at the lower left of ``fig``; the inches of height it takes (0 without)."""
-    if not note:
-        return 0.0
-    width, height = fig.get_size_inches()
-    fig.text(EDGE / width, EDGE / height, note, fontsize=NOTE_PT, color=GREY, ha="left", va="bottom")
-    return line_height(NOTE_PT) + 0.04
+def footnote(fig: Figure, note: str | None) -> None:
+    """Write ``note`` at the lower left of ``fig`` (:func:`note_height` inches are kept for it)."""
+    if note:
+        width, height = fig.get_size_inches()
+        fig.text(
+            EDGE / width,
+            EDGE / height,
+            note,
+            fontsize=NOTE_PT,
+            color=GREY,
+            ha="left",
+            va="bottom",
+            gid="note",
+        )
 
 
 def note_height(note: str | None) -> float:
