@@ -326,3 +326,14 @@ def test_groups_that_are_not_strings(ht):
     assert risk_rows(fig, 2) == list(
         at_risk(df, "os_months", "arm", km.groups, fig.axes[0].get_xticks()).values()
     )
+
+
+def test_a_curve_that_ended_at_zero_stays_at_zero_past_its_last_time():
+    df = pd.DataFrame({"t": [1.0, 2.0, 3.0, 4.0, 5.0, 20.0], "e": [1, 1, 1, 1, 0, 0], "g": list("aaabbb")})
+    km = kaplan_meier(df, "t", "e", group="g")
+    b = km.at([12]).set_index("group").loc["b", ["survival", "ci_lower", "ci_upper"]]
+    assert b["survival"] == pytest.approx(2 / 3)
+    assert texts(figures.km_plot(km, landmark=12), "annotation") == [
+        "a 1-year: 0%",
+        f"b 1-year: {percent(*b)}",
+    ]

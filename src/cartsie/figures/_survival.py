@@ -99,7 +99,10 @@ def _landmark_lines(values: pd.DataFrame, curves: Sequence[Curve], last: Mapping
         for t, est, lo, hi in zip(
             rows["time"], rows["estimate"], rows["ci_lower"], rows["ci_upper"], strict=True
         ):
-            text = "beyond follow-up" if t > last[c.group] else percent_phrase(est, lo, hi)
+            # after the group's last time the estimate is unknown -- unless the curve ended at 0
+            # (everyone had the event): then it stays 0
+            beyond = t > last[c.group] and est != 0
+            text = "beyond follow-up" if beyond else percent_phrase(est, lo, hi)
             prefix = f"{c.label} " if len(curves) > 1 else ""
             lines.append((f"{prefix}{landmark_name(t)}: {text}", c.color))
     return lines
@@ -193,7 +196,8 @@ def km_plot(
     R: ``survminer::ggsurvplot(fit, conf.int = TRUE, risk.table = TRUE, break.time.by = 6)``. The
     annotation block goes in the first corner (lower left, upper right, lower right, upper left) that
     no curve, band or landmark line enters. A landmark beyond a group's last follow-up time is
-    printed "beyond follow-up" (R's ``extend = TRUE`` would carry the last value forward).
+    printed "beyond follow-up" (R's ``extend = TRUE`` would carry the last value forward), unless
+    the curve ended at 0.
     """
     groups = list(km.groups)
     names = group_labels(groups, labels)
