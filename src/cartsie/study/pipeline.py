@@ -242,6 +242,7 @@ def _forked(s: Study, items: Sequence, out: Path, note: str | None):
         status, value = pickle.loads(data) if data else ("error", "the worker process ended without a result")
         if status != "ok":
             raise RuntimeError(f"cartsie reproduce: a worker process failed ({value})")
+        assert isinstance(value, _Part)
         return value
 
     return wait
@@ -290,7 +291,11 @@ def run(
     parts = [_run_items(s, first if wait else items, out, note)]
     if wait is not None:
         parts.append(wait())
-    rows, files, figure_paths, skipped, timings = [], [], {}, [], {}
+    rows: list[dict] = []
+    files: list[Path] = []
+    figure_paths: dict[str, str] = {}
+    skipped: list[str] = []
+    timings: dict[str, float] = {}
     caught = [w for part in parts for w in part.warnings]
     by_item = {name: part for part in parts for name in part.rows}
     for it in items:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from cartsie.study import _models as M
 from cartsie.study import _supplementary as supp
 from cartsie.study._item import ItemResult, Output
-from cartsie.study.definitions import LEVELS, SCORES, study
+from cartsie.study.definitions import SCORES, study
 from cartsie.study.estimate import estimate
 from cartsie.study.items.toxicity import group_rates, rate
 
@@ -104,7 +104,8 @@ def _supp_table3(by_id: dict[str, dict]):
         (
             f"{name} by {label}",
             f"resp.{stem}.global",
-            *(f"resp.{stem}90.{key}.{lv}" for _, lv in LEVELS),
+            f"resp.{stem}90.{key}.low",
+            f"resp.{stem}90.{key}.high",
             f"resp.{stem}90.{key}.or",
         )
         for stem, (_flag, name) in RESPONSES.items()

@@ -286,6 +286,10 @@ def _km_maker(s: Study, key: str | None, endpoint: str):
     return lambda: _km_figure(s, key, endpoint)
 
 
+def _forest_maker(s: Study, blocks, table: str):
+    return lambda: figures.forest_plot(supp.table(s, blocks, table), note=s.note)
+
+
 def _xlabel(endpoint: str) -> str:
     return "Months since response" if endpoint == "dor" else "Months since infusion"
 
@@ -325,7 +329,7 @@ def _figures(s: Study) -> tuple[Output, ...]:
             Output(
                 name,
                 f"Forest plot of {table}: adjusted hazard ratios with 95% CIs.",
-                lambda b=blocks, t=table: figures.forest_plot(supp.table(s, b, t), note=s.note),
+                _forest_maker(s, blocks, table),
             )
         )
     return tuple(out)

@@ -77,7 +77,7 @@ def _table1(pop: pd.DataFrame, group: str, score: str):
         tests=tests or None,
         group_order=["low", "high"],
         group_label=f"{score} score",
-        value_labels=TABLE1_VALUES,
+        value_labels={v: labels for v, labels in TABLE1_VALUES.items() if v in variables} or None,
     )
 
 
@@ -220,7 +220,7 @@ def _cells(t1) -> tuple[dict, dict]:
     """Table 1's p-value per variable, and its numbers per (variable, group, level): level None for
     the median of a continuous variable."""
     p_by_var = t1.summary.drop_duplicates("variable").set_index("variable")["p_value"].to_dict()
-    cells = {}
+    cells: dict[tuple, dict] = {}
     for r in t1.stats.to_dict("records"):
         level = None if r["variable"] in TABLE1_CONTINUOUS else str(r["level"])
         cells.setdefault((r["variable"], r["group"], level), r)
