@@ -22,7 +22,7 @@ def test_importing_cartsie_leaves_matplotlib_alone():
     import subprocess
 
     code = (
-        "import matplotlib, cartsie.figures, cartsie.pipeline, sys; "
+        "import matplotlib, cartsie.figures, cartsie.study.pipeline, sys; "
         "print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)"
     )
     out = subprocess.run(

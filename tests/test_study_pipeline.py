@@ -12,7 +12,7 @@ from cartsie import cohort, study
 from cartsie.cli import main
 from cartsie.datasets import example_path
 from cartsie.study import estimate as _estimate
-from cartsie.study import pipeline, registry
+from cartsie.study import pipeline, published, registry
 from cartsie.study.estimate import NotEstimable
 
 
@@ -139,8 +139,8 @@ def test_not_estimable_rows_and_summary_line(run):
     md = (out / "report.md").read_text(encoding="utf-8")
     assert "## Not estimable on this cohort" in md
     assert (
-        "| spm.fg.ht | sHR of SPM, HT score high (Fine-Gray) | sHR 0: no second primary malignancy in the HT high group |"
-        in md
+        "| spm.fg.ht | sHR of SPM, HT score high (Fine-Gray) | "
+        "sHR 0: no second primary malignancy in the HT high group |" in md
     )
     comparison = pd.read_csv(out / "comparison.csv").set_index("id")
     assert comparison.loc["spm.fg.ht", "agreement"] == "not estimable"
@@ -182,3 +182,24 @@ def test_figures_that_cannot_be_drawn_are_skipped_with_a_note(example, tmp_path)
     assert "> figure empty skipped: nobody HT high" in (tmp_path / "report.md").read_text(encoding="utf-8")
     assert pipeline.summary_line(result) == ""
     assert set(result.timings) == {"flow: estimates", "flow: tables", "flow: figures", "report"}
+
+
+def test_estimates_are_typed_labelled_and_cover_every_published_id(run):
+    out, result = run
+    est = pd.read_csv(out / "estimates.csv", keep_default_na=False, na_values=[""])
+    assert set(published.published()["id"]) <= set(est["id"]) and est["id"].is_unique
+    assert est["label"].notna().all() and (est["label"].str.len() > 3).all()
+    assert len(set(est["label"])) == len(est), "labels tell the rows apart"
+    for column in ("value", "ci_lower", "ci_upper", "p_value", "n"):
+        assert pd.api.types.is_float_dtype(est[column]) or pd.api.types.is_integer_dtype(est[column]), column
+    assert set(est["interval"]) <= set(_estimate.INTERVALS)
+    # the interval says what the bounds are: an IQR for Table 1's medians, a range for the SPM timing
+    by_id = est.set_index("id")
+    assert by_id.loc["table1.HT.age_median.total", "interval"] in {"ci", "iqr"}
+    assert by_id.loc["spm.time_to_dx.median", "interval"] in {"range", "none"}
+    assert by_id.loc["surv.os.1y.global", "interval"] == "ci"
+    assert by_id.loc["flow.enrolled", "interval"] == "none"
+    # a row with bounds always names them; a row without has none
+    bounded = est["ci_lower"].notna() | est["ci_upper"].notna()
+    assert (est.loc[bounded, "interval"] != "none").all()
+    assert (est.loc[~bounded, "interval"] == "none").all()

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pandas as pd
-from scipy import stats
 
+from cartsie._accuracy import _clopper_pearson
 from cartsie.study.definitions import GRADED, POPULATIONS, SOURCES, group_name, outcome
 from cartsie.study.estimate import NotEstimable
 
@@ -48,8 +48,15 @@ def percent(flag: pd.Series, what: str) -> tuple[float, int, tuple[float, float]
     if not len(known):
         raise NotEstimable(f"no patient with known {what}")
     k = int((known == 1).sum())
-    ci = stats.binomtest(k, len(known)).proportion_ci(confidence_level=0.95, method="exact")
-    return 100.0 * k / len(known), len(known), (100.0 * ci.low, 100.0 * ci.high)
+    low, high = exact_ci(k, len(known))
+    return 100.0 * k / len(known), len(known), (low, high)
+
+
+def exact_ci(k: int, n: int) -> tuple[float, float]:
+    """The exact (Clopper-Pearson) 95% CI of ``k`` of ``n``, in percent: R's ``binom.test``, whose
+    limits are the beta quantiles ``qbeta(0.025, k, n - k + 1)`` and ``qbeta(0.975, k + 1, n - k)``."""
+    _p, low, high = _clopper_pearson(k, n, 0.95)
+    return 100.0 * low, 100.0 * high
 
 
 def nobody(pop: pd.DataFrame, group: str, level) -> None:

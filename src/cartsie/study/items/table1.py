@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cartsie.descriptive import table_one
 from cartsie.study import _checks as C
@@ -186,24 +185,32 @@ def _cell(s: Study, score: str, population: str, variable: str, level, group: st
             else f"patient of the {POPULATIONS[population]} population"
         )
     )
-    p_by_var = t1.summary.drop_duplicates("variable").set_index("variable")["p_value"]
+    p_by_var, cells = s.cached(("table1_cells", score), lambda: _cells(t1))
     p = p_by_var[variable] if group == "total" else np.nan
-    cells = t1.stats
-    cell = cells[(cells["variable"] == variable) & (cells["group"] == group)]
     if level is None:
-        r = cell.iloc[0]
+        r = cells[(variable, group, None)]
         if not r["n"]:
             raise unknown
         return row(r["median"], (r["q1"], r["q3"]), interval="iqr", p=p, n=r["n"])
-    cell = cell[cell["level"].astype(str) == level]
-    if cell.empty:  # a level nobody has: 0 of the known values
+    if (variable, group, level) not in cells:  # a level nobody has: 0 of the known values
         pop = s.population(population)
         grp = TABLE1_SCORES[score][1]
         known = pop[variable].notna() & (pop[grp].notna() if group == "total" else pop[grp] == group)
         k, denominator = 0, int(known.sum())
     else:
-        k, denominator = int(cell.iloc[0]["n"]), int(cell.iloc[0]["denominator"])
+        r = cells[(variable, group, level)]
+        k, denominator = int(r["n"]), int(r["denominator"])
     if not denominator:
         raise unknown
-    ci = stats.binomtest(k, denominator).proportion_ci(method="exact")
-    return row(100 * k / denominator, (100 * ci.low, 100 * ci.high), p=p, n=k, note=f"{k} of {denominator}")
+    return row(100 * k / denominator, C.exact_ci(k, denominator), p=p, n=k, note=f"{k} of {denominator}")
+
+
+def _cells(t1) -> tuple[dict, dict]:
+    """Table 1's p-value per variable, and its numbers per (variable, group, level): level None for
+    the median of a continuous variable."""
+    p_by_var = t1.summary.drop_duplicates("variable").set_index("variable")["p_value"].to_dict()
+    cells = {}
+    for r in t1.stats.to_dict("records"):
+        level = None if r["variable"] in TABLE1_CONTINUOUS else str(r["level"])
+        cells.setdefault((r["variable"], r["group"], level), r)
+    return p_by_var, cells
