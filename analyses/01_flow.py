@@ -8,6 +8,7 @@ The counts are the steps of the cohort's flow (``cohort.flow``, made by ``cartsi
 each with its exclusions and their reasons (``cohort.exclusions``).
 
 Run: python analyses/01_flow.py [--data PATIENTS --labs LABS | --example] [--out DIR] [--seed N]
+
 Without --data the built-in synthetic cohort is analysed. Outputs: estimates.csv (flow.*),
 figures/supp_figure1_flow.{png,pdf}.
 """
@@ -45,7 +46,7 @@ with est("flow.ht_missing", "LBCL patients without the HT score") as e:
     e.set(count("LBCL") - count("HT evaluable"))
 
 # Supplementary Figure 1: the flow diagram with the reasons of exclusion.
-with out.figure("supp_figure1_flow") as f:
-    f.save(figures.flow_diagram(cohort.flow, cohort.exclusions, note=out.note))
+with out.figure("supp_figure1_flow") as save:
+    save(figures.flow_diagram(cohort.flow, cohort.exclusions, note=out.note))
 
 est.write(out)

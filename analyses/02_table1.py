@@ -10,6 +10,7 @@ population by HT (389). Each cell is also an estimate: a median with its IQR, or
 its exact (Clopper-Pearson) 95% CI, the variable's p-value on its "total" cell.
 
 Run: python analyses/02_table1.py [--data PATIENTS --labs LABS | --example] [--out DIR] [--seed N]
+
 Without --data the built-in synthetic cohort is analysed. Outputs: estimates.csv (table1.*),
 tables/table1_simpleht.* and tables/table1_ht.* (csv, md, html, docx, xlsx, tex).
 """
@@ -17,7 +18,6 @@ tables/table1_simpleht.* and tables/table1_ht.* (csv, md, html, docx, xlsx, tex)
 from functools import cache
 
 import numpy as np
-from scipy import stats
 
 from cartsie import study
 from cartsie.descriptive import table_one
@@ -108,8 +108,7 @@ def cell(e, score: str, variable: str, level, part: str) -> None:
         k, denominator = int(cells.iloc[0]["n"]), int(cells.iloc[0]["denominator"])
     if not denominator:
         raise unknown
-    ci = stats.binomtest(k, denominator).proportion_ci(method="exact")  # R: binom.test
-    e.set(100 * k / denominator, (100 * ci.low, 100 * ci.high), p=p, n=k, note=f"{k} of {denominator}")
+    e.set(100 * k / denominator, script.exact_ci(k, denominator), p=p, n=k, note=f"{k} of {denominator}")
 
 
 for score, (population, group) in TABLE1_SCORES.items():
@@ -135,7 +134,7 @@ for score, (population, group) in TABLE1_SCORES.items():
 
 # Table 1, by simpleHT and by HT.
 for score in TABLE1_SCORES:
-    with out.table(f"table1_{score.lower()}") as t:
-        t.save(table1(score))
+    with out.table(f"table1_{score.lower()}") as save:
+        save(table1(score))
 
 est.write(out)

@@ -13,6 +13,7 @@ population or of a risk group; odds ratios come from univariable logistic models
 late ICAHT by HT high uses epiR's CIs and the DeLong CI of the AUC (pROC).
 
 Run: python analyses/03_toxicity.py [--data PATIENTS --labs LABS | --example] [--out DIR] [--seed N]
+
 Without --data the built-in synthetic cohort is analysed. Outputs: estimates.csv (tox.*),
 tables/supp_table2.*, figures/figure_roc_ht_late_icaht.{png,pdf}.
 """
@@ -36,7 +37,7 @@ est = script.Estimates()
 
 # The populations: the simpleHT-evaluable patients ("global", 560 in the paper) and the
 # HT-evaluable ones (389).
-POPULATIONS = {"simple_ht": study.population(cohort, "simple_ht"), "ht": study.population(cohort, "ht")}
+pops = {"simple_ht": study.population(cohort, "simple_ht"), "ht": study.population(cohort, "ht")}
 
 
 def capital(text: str) -> str:
@@ -45,7 +46,7 @@ def capital(text: str) -> str:
 
 def rate(e, population: str, flag: str, group: str | None = None, level: int | None = None) -> None:
     """Percentage of ``flag`` = 1 in the population (or in its ``group == level``), exact 95% CI."""
-    pop = script.need(POPULATIONS[population], *([group] if group else []), flag, population=population)
+    pop = script.need(pops[population], *([group] if group else []), flag, population=population)
     if group is None:
         pct, n, ci = script.percent(pop[flag], outcome(flag))
     else:
@@ -71,7 +72,7 @@ for id_, (flag, label) in RATES.items():
 
 # The share of the late-ICAHT cases that were of grade >= 3.
 with est("tox.late_icaht_ge3.share", "Late ICAHT cases with grade >= 3, %") as e:
-    pop = script.need(POPULATIONS["simple_ht"], "late_icaht", "late_icaht_severe", population="simple_ht")
+    pop = script.need(pops["simple_ht"], "late_icaht", "late_icaht_severe", population="simple_ht")
     cases = pop[pop["late_icaht"] == 1]
     if not len(cases):
         raise script.NotEstimable("no late ICAHT in the simpleHT-evaluable population")
@@ -93,7 +94,7 @@ for stem, (population, flag, group) in GROUP_RATES.items():
 
 # -- Univariable logistic models by the score (Wald CIs, as R's glm) --------------------------------
 def odds_ratio(e, population: str, flag: str, group: str) -> None:
-    pop = script.need(POPULATIONS[population], flag, group, population=population)
+    pop = script.need(pops[population], flag, group, population=population)
     data = pop[[flag, group]].astype(float)
     used = data.dropna()
     note = script.left_out(pop, [flag, group], f"logistic model of {outcome(flag)} by {RISK_GROUPS[group]}")
@@ -120,7 +121,7 @@ for id_, (population, flag, group) in ODDS_RATIOS.items():
 def adjusted(population: str, score: str, flag: str):
     """The score's odds ratio adjusted by the linear predictor of stage, bulky disease, histology,
     disease status, IPI and bridging therapy (those in the data), and its note."""
-    pop = POPULATIONS[population]
+    pop = pops[population]
     label = f"adjusted logistic model of {outcome(flag)}"
     adjust_for, reference, note = script.adjustment(pop, population, score, [flag], label)
     fit = lp_adjusted(pop, score, adjust_for, outcome=flag, model="logistic", reference=reference)
@@ -132,7 +133,7 @@ with est("tox.late_icaht_ge3.ht.or_adjusted", "Adjusted OR of late ICAHT grade >
     e.ratio(
         fit,
         "ht_high",
-        POPULATIONS["ht"][["ht_high", "late_icaht_severe"]].dropna(),
+        pops["ht"][["ht_high", "late_icaht_severe"]].dropna(),
         "late_icaht_severe",
         note,
     )
@@ -141,7 +142,7 @@ with est("tox.late_icaht_ge3.ht.or_adjusted", "Adjusted OR of late ICAHT grade >
 # -- Discrimination of severe late ICAHT by HT high (HT-evaluable patients) -------------------------
 def severe_late_icaht():
     """Severe late ICAHT and HT high, and the numbers of cases, controls, high and low."""
-    ht = script.need(POPULATIONS["ht"], "late_icaht_severe", "ht_high", population="ht")
+    ht = script.need(pops["ht"], "late_icaht_severe", "ht_high", population="ht")
     y, x = ht["late_icaht_severe"], ht["ht_high"]
     both = y.notna() & x.notna()
     counts = {
@@ -211,7 +212,7 @@ with est("tox.late_icaht_ge3.ht.auc", "AUC of HT high for late ICAHT grade >= 3 
     )
 
 # -- Supplementary Table 2: the adjusted logistic models of the HT score ----------------------------
-with out.table("supp_table2") as t:
+with out.table("supp_table2") as save:
     fits, titles, skipped = [], [], []
     for flag in ("late_icaht_severe", "crr_day90", "orr_day90"):
         try:
@@ -221,12 +222,12 @@ with out.table("supp_table2") as t:
             skipped.append(f"{outcome(flag)}: not estimable ({reason(exc)})")
     if not fits:
         raise script.NotEstimable("; ".join(skipped))
-    t.save(regression_table(*fits, labels=COVARIATES, titles=titles, title="Supplementary Table 2"))
+    save(regression_table(*fits, labels=COVARIATES, titles=titles, title="Supplementary Table 2"))
 
 # -- The ROC curve of HT high for severe late ICAHT -------------------------------------------------
-with out.figure("figure_roc_ht_late_icaht") as f:
+with out.figure("figure_roc_ht_late_icaht") as save:
     y, x, _counts = severe_late_icaht()
     known = y.notna() & x.notna()
-    f.save(figures.roc_plot(y[known], x[known], auc=roc_auc(), note=out.note))
+    save(figures.roc_plot(y[known], x[known], auc=roc_auc(), note=out.note))
 
 est.write(out)

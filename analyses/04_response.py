@@ -12,6 +12,7 @@ low come from univariable logistic models (Wald CIs, R's ``glm``), the adjusted 
 linear-predictor adjustment of ``cartsie.adjust.lp_adjusted``.
 
 Run: python analyses/04_response.py [--data PATIENTS --labs LABS | --example] [--out DIR] [--seed N]
+
 Without --data the built-in synthetic cohort is analysed. Outputs: estimates.csv (resp.*),
 tables/supp_table3.* and tables/supp_table5.*.
 """
@@ -96,7 +97,7 @@ for stem in ("crr", "orr"):
             e.ratio(fit, group, pops[population][[group, flag]].dropna(), flag, note)
 
 # -- Supplementary Table 3: the rates and crude odds ratios -----------------------------------------
-with out.table("supp_table3") as t:
+with out.table("supp_table3") as save:
     layout = [
         (
             f"{name} by {label}",
@@ -112,10 +113,10 @@ with out.table("supp_table3") as t:
         "risk group; OR: univariable logistic model, high vs low, 95% Wald CI.",
         "Death or progression before day 90 counts as no response.",
     )
-    t.save(script.rates_table(est, layout, "Supplementary Table 3", notes))
+    save(script.rates_table(est, layout, "Supplementary Table 3", notes))
 
 # -- Supplementary Table 5: the adjusted logistic models of simpleHT --------------------------------
-with out.table("supp_table5") as t:
+with out.table("supp_table5") as save:
     fits, titles, skipped = [], [], []
     for flag in ("crr_day90", "orr_day90"):
         try:
@@ -126,6 +127,6 @@ with out.table("supp_table5") as t:
             skipped.append(f"{outcome(flag)}: not estimable ({reason(exc)})")
     if not fits:
         raise script.NotEstimable("; ".join(skipped))
-    t.save(regression_table(*fits, labels=COVARIATES, titles=titles, title="Supplementary Table 5"))
+    save(regression_table(*fits, labels=COVARIATES, titles=titles, title="Supplementary Table 5"))
 
 est.write(out)

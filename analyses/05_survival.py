@@ -15,6 +15,7 @@ is the simpleHT-evaluable one (560 patients in the paper); each score is analyse
 population (HT: 389).
 
 Run: python analyses/05_survival.py [--data PATIENTS --labs LABS | --example] [--out DIR] [--seed N]
+
 Without --data the built-in synthetic cohort is analysed. Outputs: estimates.csv (surv.*),
 tables/supp_table4.*, tables/supp_table6.*, figures/figure1{a,b,c,d}_*.{png,pdf},
 figures/supp_figure2_{os,pfs,dor}.{png,pdf}, figures/supp_table{4,6}_forest.{png,pdf}.
@@ -185,8 +186,8 @@ def supplementary(population: str, score: str, title: str):
 
 SUPPLEMENTARY = {"supp_table4": ("ht", "ht_high"), "supp_table6": ("simple_ht", "simple_ht_high")}
 for name, (population, score) in SUPPLEMENTARY.items():
-    with out.table(name) as t:
-        t.save(supplementary(population, score, f"Supplementary Table {name[-1]}"))
+    with out.table(name) as save:
+        save(supplementary(population, score, f"Supplementary Table {name[-1]}"))
 
 
 # -- Figure 1: OS and PFS by HT (A, B) and by simpleHT (C, D) ---------------------------------------
@@ -201,13 +202,13 @@ PANELS = {
     "figure1d_pfs_simpleht": ("simpleht", "pfs"),
 }
 for name, (key, endpoint) in PANELS.items():
-    with out.figure(name) as f:
+    with out.figure(name) as save:
         km = km_by(key, endpoint)
         tested(key, endpoint)
         _population, flag, group, label = SCORES[key]
         fit = cox_fit(key, endpoint)
         hr = fit.summary.loc[flag]
-        f.save(
+        save(
             figures.km_plot(
                 km,
                 labels=GROUP_LABELS[group],
@@ -222,8 +223,8 @@ for name, (key, endpoint) in PANELS.items():
 
 # -- Supplementary Figure 2: OS, PFS and DOR of the global population -------------------------------
 for endpoint in ("os", "pfs", "dor"):
-    with out.figure(f"supp_figure2_{endpoint}") as f:
-        f.save(
+    with out.figure(f"supp_figure2_{endpoint}") as save:
+        save(
             figures.km_plot(
                 km_overall(endpoint),
                 labels={"all": "All patients"},
@@ -235,8 +236,8 @@ for endpoint in ("os", "pfs", "dor"):
 
 # -- Forest plots of Supplementary Tables 4 and 6 ---------------------------------------------------
 for name, (population, score) in SUPPLEMENTARY.items():
-    with out.figure(f"{name}_forest") as f:
+    with out.figure(f"{name}_forest") as save:
         table = supplementary(population, score, f"Supplementary Table {name[-1]}")
-        f.save(figures.forest_plot(table, note=out.note))
+        save(figures.forest_plot(table, note=out.note))
 
 est.write(out)

@@ -9,6 +9,7 @@ incidence by Aalen-Johansen with cmprsk's ``cuminc`` variance and CI, and Gray's
 risk groups; "1-year" at 12 months.
 
 Run: python analyses/06_nrm.py [--data PATIENTS --labs LABS | --example] [--out DIR] [--seed N]
+
 Without --data the built-in synthetic cohort is analysed. Outputs: estimates.csv (nrm.*),
 figures/nrm_simpleht.{png,pdf}.
 """
@@ -109,11 +110,11 @@ with est("nrm.infectious_mortality.ht", "Infectious non-relapse mortality, % (HT
     e.set(pct, ci, n=n, note="infection deaths without prior progression, both HT groups")
 
 # -- The cumulative incidence of NRM by simpleHT, with Gray's test ----------------------------------
-with out.figure("nrm_simpleht") as f:
+with out.figure("nrm_simpleht") as save:
     data = followed("simple_ht", *NRM, "simple_ht_high")
     script.both_groups(data, "simple_ht_high")
     script.events(data, "nrm_event", "simple_ht")
-    f.save(
+    save(
         figures.cif_plot(
             cif("simple_ht", *NRM, "simple_ht_high"),
             cause=1,

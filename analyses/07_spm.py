@@ -10,6 +10,7 @@ myeloid SPM, Gray's test by HT, and univariable Fine-Gray models (``cmprsk::crr`
 on HT high, age, advanced stage, bone-marrow involvement and severe thrombocytopenia.
 
 Run: python analyses/07_spm.py [--data PATIENTS --labs LABS | --example] [--out DIR] [--seed N]
+
 Without --data the built-in synthetic cohort is analysed. Outputs: estimates.csv (spm.*),
 figures/spm_cif.{png,pdf} and figures/spm_cif_ht.{png,pdf}.
 """
@@ -148,16 +149,14 @@ for id_, (event, covariate) in FINE_GRAY.items():
         e.ratio(fit, covariate, used, event, note=note)
 
 # -- The cumulative incidence of SPM, overall and by HT with Gray's test ----------------------------
-with out.figure("spm_cif") as f:
+with out.figure("spm_cif") as save:
     script.events(followed("ht", *SPM), "spm_event", "ht")
-    f.save(
-        figures.cif_plot(cif("ht", *SPM), cause=1, labels=None, p_value=None, landmark=24.0, note=out.note)
-    )
-with out.figure("spm_cif_ht") as f:
+    save(figures.cif_plot(cif("ht", *SPM), cause=1, labels=None, p_value=None, landmark=24.0, note=out.note))
+with out.figure("spm_cif_ht") as save:
     data = followed("ht", *SPM, "ht_high")
     script.both_groups(data, "ht_high")
     script.events(data, "spm_event", "ht")
-    f.save(
+    save(
         figures.cif_plot(
             cif("ht", *SPM, "ht_high"),
             cause=1,

@@ -2,30 +2,27 @@
 
 A script reads, top to bottom::
 
-    cohort, out = script.setup("survival", __doc__)   # --data/--labs/--out/--seed, as every command
+    cohort, out = script.setup("survival", __doc__)    # the options of every cartsie command
     est = script.Estimates()
     ht = study.population(cohort, "ht")
     with est("surv.os.hr.ht", "HR of OS, HT high vs low (Cox)") as e:
-        fit = cox(ht, "os_months", "os_event", ["ht_high"])
-        e.ratio(fit, "ht_high", ht, "os_event")
-    with out.figure("figure1a_os_ht") as f:
-        f.save(figures.km_plot(...))
+        e.ratio(cox(ht, "os_months", "os_event", ["ht_high"]), "ht_high", ht, "os_event")
+    with out.figure("figure1a_os_ht") as save:
+        save(figures.km_plot(...))
     est.write(out)
 
-- :func:`setup` parses the command line with the reading options of every ``cartsie`` command
-  (:func:`cartsie.cli.input_options`) and loads the cohort as ``cartsie reproduce`` does; bad input
-  ends in the command line's one-paragraph message and exit status 2, never in a traceback;
-- :class:`Estimates` collects the typed rows of :mod:`cartsie.study.estimate`: each ``with est(id,
-  label) as e:`` block is one estimate, and a block the cohort cannot give (a
-  :class:`~cartsie.study.estimate.NotEstimable` check, a cartsie error of a statistic) becomes a
-  not-estimable row with its reason while the script goes on -- the same guard as
+- :func:`setup` reads the command line with the reading options of every ``cartsie`` command and
+  loads the cohort as ``cartsie reproduce`` does: bad input ends in the command line's message and exit
+  status 2, never in a traceback;
+- :class:`Estimates`: each ``with est(id, label) as e:`` block is one typed row of
+  :mod:`cartsie.study.estimate`; a block the cohort cannot give (a check, a cartsie error of a
+  statistic) becomes a not-estimable row with its reason and the script goes on -- the guard of
   :func:`cartsie.study.estimate.estimate`, so the rows equal ``cartsie reproduce``'s;
-- :meth:`Output.table` and :meth:`Output.figure` guard the tables and figures in the same way and
-  write them with :func:`cartsie.study.pipeline.write_table` and
-  :func:`~cartsie.study.pipeline.save_figure`;
-- the checks (:func:`need`, :func:`both_groups`, :func:`events`, :func:`adjustment`...) raise
-  ``NotEstimable`` with the reasons the study's items give, in the paper's words; :func:`percent` is
-  the exact binomial percentage of every rate.
+- :meth:`Output.table` and :meth:`Output.figure` guard a table or figure in the same way and write it
+  with :func:`cartsie.study.pipeline.write_table` / :func:`~cartsie.study.pipeline.save_figure`;
+- the checks of :mod:`cartsie.study.checks` (``need``, ``nobody``, ``both_groups``, ``events``,
+  ``outcome_present``, ``adjustment``), re-exported here, raise ``NotEstimable`` with the reasons of
+  the study's items; ``percent`` and ``exact_ci`` are the exact binomial percentages of every rate.
 """
 
 from __future__ import annotations
@@ -35,7 +32,7 @@ import os
 import sys
 import traceback
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,8 +46,18 @@ from cartsie import __version__, cli
 from cartsie.errors import CartsieError, InputError, MissingValuesWarning
 from cartsie.study import _checks as C
 from cartsie.study import estimate as E
-from cartsie.study._models import RATIO_NAMES, adjustment_set
-from cartsie.study.definitions import ADJUST_FOR, POPULATIONS, REFERENCE, group_name, outcome
+from cartsie.study.checks import (
+    adjustment,
+    both_groups,
+    events,
+    exact_ci,
+    left_out,
+    need,
+    nobody,
+    not_reached,
+    outcome_present,
+    percent,
+)
 from cartsie.study.estimate import NotEstimable
 
 __all__ = [
@@ -58,10 +65,10 @@ __all__ = [
     "Guard",
     "NotEstimable",
     "Output",
-    "Saver",
     "adjustment",
     "both_groups",
     "events",
+    "exact_ci",
     "left_out",
     "need",
     "nobody",
@@ -72,12 +79,13 @@ __all__ = [
     "setup",
 ]
 
-#: the seed of the built-in cohort, as ``cartsie reproduce``'s default
-DEFAULT_SEED = 2024
-DEFAULT_ENROLLED = 1002
+#: seed and size of the built-in cohort, as ``cartsie reproduce``'s
+DEFAULT_SEED, DEFAULT_ENROLLED = 2024, 1002
+#: how the ratios are named in reasons ("OR infinite: ...")
+RATIOS = {"odds_ratio": "OR", "hr": "HR", "shr": "sHR"}
 
 
-# -- the command line -------------------------------------------------------------------------------
+# -- the outputs ------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -93,7 +101,7 @@ class Output:
     note : str or None
         The footnote of the figures (:data:`cartsie.figures.SYNTHETIC_NOTE` for the built-in cohort).
     manifest : dict
-        What ``manifest.json`` records about the input (data, seed, input_sha256).
+        What ``manifest.json`` says of the input (data, seed, input_sha256).
     files : list of Path
         The files written so far.
     skipped : list of str
@@ -108,110 +116,80 @@ class Output:
     skipped: list[str] = field(default_factory=list)
 
     @contextmanager
-    def table(self, name: str) -> Iterator[Saver]:
-        """Guard one table: ``with out.table("supp_table2") as t: t.save(regression_table(...))``.
+    def table(self, name: str) -> Iterator[Callable[[Any], list[Path]]]:
+        """Guard one table: ``with out.table("supp_table2") as save: save(regression_table(...))``.
 
         Parameters
         ----------
         name : str
-            File stem under ``tables/`` (every format of :data:`cartsie.study.pipeline.TABLE_FORMATS`).
+            File stem under ``tables/`` (csv, md, html, docx, xlsx, tex).
 
         Yields
         ------
-        Saver
-            Its ``save(table)`` writes the table; a failure inside the block skips the table with its
-            reason (printed, and kept in :attr:`skipped`) and the script goes on.
+        callable
+            ``save(table)`` writes the table. A failure inside the block skips the table with its
+            reason (printed, and kept in :attr:`skipped`), and the script goes on.
         """
-        with self._guard("table", name) as saver:
-            yield saver
+        with self._guard("table", name) as save:
+            yield save
 
     @contextmanager
-    def figure(self, name: str) -> Iterator[Saver]:
-        """Guard one figure: ``with out.figure("figure1a_os_ht") as f: f.save(figures.km_plot(...))``.
+    def figure(self, name: str) -> Iterator[Callable[[Any], list[Path]]]:
+        """Guard one figure: ``with out.figure("figure1a_os_ht") as save: save(figures.km_plot(...))``.
 
         Parameters
         ----------
         name : str
-            File stem under ``figures/`` (PNG at 300 dpi and PDF).
+            File stem under ``figures/`` (PNG at 300 dpi, PDF).
 
         Yields
         ------
-        Saver
-            Its ``save(fig)`` writes and closes the figure; a failure inside the block skips the
-            figure with its reason and the script goes on.
+        callable
+            ``save(fig)`` writes and closes the figure. A failure inside the block skips it with its
+            reason, and the script goes on.
         """
-        with self._guard("figure", name) as saver:
-            yield saver
+        with self._guard("figure", name) as save:
+            yield save
 
     @contextmanager
-    def _guard(self, kind: str, name: str) -> Iterator[Saver]:
-        saver = Saver(self, kind, name)
+    def _guard(self, kind: str, name: str) -> Iterator[Callable[[Any], list[Path]]]:
         with warnings.catch_warnings():
-            # the tables' footnotes say who each model left out (as cartsie reproduce's tables)
+            # a table's footnotes say who its models left out, as in cartsie reproduce's tables
             warnings.simplefilter("ignore", MissingValuesWarning)
             try:
-                yield saver
+                yield lambda obj: self._save(kind, name, obj)
             except CartsieError as exc:
                 self._skip(f"{kind} {name} skipped: {E.reason(exc)}")
             except Exception as exc:  # a bug: kept to this output, named in the message
                 self._skip(f"{kind} {name} skipped: {E.UNEXPECTED} ({type(exc).__name__}: {exc})")
+
+    def _save(self, kind: str, name: str, obj) -> list[Path]:
+        from cartsie.study import pipeline
+
+        stem = self.path / f"{kind}s" / name
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "table":
+            paths = pipeline.write_table(obj, stem)
+        else:
+            import matplotlib.pyplot as plt
+
+            try:
+                paths = pipeline.save_figure(obj, stem)
+            finally:
+                plt.close(obj)  # a script draws many figures: free each once written
+        self.files += [Path(p) for p in paths]
+        return paths
 
     def _skip(self, message: str) -> None:
         self.skipped.append(message)
         click.echo(f"note: {message}", err=True)
 
 
-@dataclass
-class Saver:
-    """Writes the one table or figure of an :meth:`Output.table` / :meth:`Output.figure` block.
-
-    Parameters
-    ----------
-    out : Output
-        The output folder.
-    kind : {"table", "figure"}
-        What is written.
-    name : str
-        Its file stem.
-    """
-
-    out: Output
-    kind: str
-    name: str
-
-    def save(self, obj) -> list[Path]:
-        """Write ``obj`` (a table, or a matplotlib figure, closed once written).
-
-        Parameters
-        ----------
-        obj : table or matplotlib.figure.Figure
-            A table with the writers of every cartsie table (Table 1, a regression table, a study
-            table), or a figure.
-
-        Returns
-        -------
-        list of Path
-            The files written.
-        """
-        from cartsie.study import pipeline
-
-        folder = self.out.path / f"{self.kind}s"
-        folder.mkdir(parents=True, exist_ok=True)
-        if self.kind == "table":
-            paths = pipeline.write_table(obj, folder / self.name)
-        else:
-            import matplotlib.pyplot as plt
-
-            try:
-                paths = pipeline.save_figure(obj, folder / self.name)
-            finally:
-                plt.close(obj)
-        self.out.files += [Path(p) for p in paths]
-        return paths
+# -- the command line -------------------------------------------------------------------------------
 
 
 def _command(item: str, doc: str | None, found: dict) -> click.Command:
-    """The script's command: ``cartsie reproduce``'s options for one item, and the reading options."""
+    """``cartsie reproduce``'s options for one item, with the reading options of every command."""
 
     @click.command(help=doc, context_settings={"help_option_names": ["-h", "--help"]})
     @click.option(
@@ -235,21 +213,12 @@ def _command(item: str, doc: str | None, found: dict) -> click.Command:
     @click.option(
         "--n-enrolled",
         type=int,
-        default=None,
         help=f"Enrolled patients of the built-in cohort (default {DEFAULT_ENROLLED}; the flow is scaled).",
     )
     @click.option("--example", is_flag=True, help="Run on the 12-patient example shipped with cartsie.")
     @cli.input_options
     @cli._friendly
-    def command(
-        patients: Path | None,
-        labs: Path | None,
-        out: Path,
-        seed: int,
-        n_enrolled: int | None,
-        example: bool,
-        **opts,
-    ) -> None:
+    def command(patients, labs, out, seed, n_enrolled, example, **opts) -> None:
         found["cohort"], found["out"] = _load(item, patients, labs, out, seed, n_enrolled, example, opts)
 
     return command
@@ -274,7 +243,7 @@ def _load(item, patients, labs, out, seed, n_enrolled, example, opts) -> tuple[A
 
         try:
             cohort = synthetic.cartsie_like(seed=seed, n_enrolled=n_enrolled or DEFAULT_ENROLLED)
-        except ValueError as exc:  # n_enrolled too small for the flow: an input error
+        except ValueError as exc:  # too few enrolled for the flow: the user's input, not a bug
             raise InputError(str(exc)) from exc
         data, note = "built-in synthetic cohort (not patient data)", SYNTHETIC_NOTE
     else:
@@ -293,37 +262,35 @@ def _excepthook(kind, exc, tb) -> None:
     """After setup, an error outside every guard still ends in a message, not a traceback."""
     if os.environ.get("CARTSIE_DEBUG") or not issubclass(kind, Exception):
         traceback.print_exception(kind, exc, tb)
-        return
-    if isinstance(exc, CartsieError):
+    elif issubclass(kind, CartsieError):
         click.echo(f"error: {exc}", err=True)
-        return
-    click.echo(
-        f"error: the script failed unexpectedly ({kind.__name__}: {exc}). This is a bug in cartsie or in "
-        "the script, not in your data: please report it (CARTSIE_DEBUG=1 shows the traceback).",
-        err=True,
-    )
+    else:
+        click.echo(
+            f"error: the script failed unexpectedly ({kind.__name__}: {exc}). This is a bug in cartsie "
+            "or in the script, not in your data: please report it (CARTSIE_DEBUG=1 shows the traceback).",
+            err=True,
+        )
 
 
 def _showwarning(message, category, filename, lineno, file=None, line=None) -> None:
-    click.echo(f"warning: {message}", err=True)
+    click.echo(f"warning: {message}", err=True)  # as every cartsie command prints them
 
 
 def setup(item: str, doc: str | None = None, argv: Sequence[str] | None = None) -> tuple[Any, Output]:
-    """Parse a script's command line and load its cohort, as ``cartsie reproduce --item ITEM`` would.
+    """Read a script's command line and load its cohort, as ``cartsie reproduce --item ITEM`` would.
 
-    ``python analyses/05_survival.py [--data PATIENTS [--labs LABS] | --example] [--out DIR]
-    [--seed N] [--n-enrolled N] [reading options]``: without ``--data`` the built-in synthetic cohort
-    (:func:`cartsie.synthetic.cartsie_like`) is analysed; with it, the files are read by
-    :func:`cartsie.cohort.load` with every reading option of the ``cartsie`` commands (``--unit``,
-    ``--columns``, ``--decimal``, ``--na``...).
+    ``python analyses/NN_ITEM.py [--data PATIENTS [--labs LABS] | --example] [--out DIR] [--seed N]
+    [--n-enrolled N] [reading options]``: without ``--data``, the built-in synthetic cohort
+    (:func:`cartsie.synthetic.cartsie_like`); with it, the files read by :func:`cartsie.cohort.load`
+    with the reading options of every ``cartsie`` command (``--unit``, ``--columns``, ``--na``...).
 
     Parameters
     ----------
     item : str
-        The paper item (a name of :data:`cartsie.study.registry.NAMES`); the outputs go to
-        ``cartsie-output/ITEM`` unless ``--out`` is given.
+        The paper item (:data:`cartsie.study.registry.NAMES`); outputs go to ``cartsie-output/ITEM``
+        unless ``--out`` is given.
     doc : str, optional
-        The script's docstring, shown by ``--help``.
+        The script's docstring, printed by ``--help``.
     argv : sequence of str, optional
         The arguments (default ``sys.argv[1:]``).
 
@@ -336,32 +303,31 @@ def setup(item: str, doc: str | None = None, argv: Sequence[str] | None = None) 
 
     Notes
     -----
-    Unusable input ends the process with the command line's message (naming the column, the patient
-    id(s) and the fix) and exit status 2; ``--help`` prints the script's docstring and the options and
-    exits 0. After setup, warnings are printed as ``warning: ...`` lines, as by every command.
+    Unusable input ends the process with the command line's message (the column, the patient id(s),
+    the fix) and exit status 2; ``--help`` exits 0. Afterwards warnings print as ``warning: ...``
+    lines, and an error outside the guards as a message (``CARTSIE_DEBUG=1``: the traceback).
     """
     from cartsie.study.registry import item as find
 
-    name = find(item).name  # a KeyError names the items: a script's bug, not the user's
+    it = find(item)  # a KeyError naming the items: the script's bug, not the user's
     found: dict = {}
-    command = _command(name, doc, found)
     args = list(sys.argv[1:] if argv is None else argv)
-    prog = f"analyses/{find(item).script}"
     try:
-        status = command.main(args=args, prog_name=prog, standalone_mode=False)
-    except click.ClickException as exc:  # a usage error: click's message, its exit status
+        status = _command(it.name, doc, found).main(
+            args=args, prog_name=f"analyses/{it.script}", standalone_mode=False
+        )
+    except click.ClickException as exc:  # a usage error: click's message and exit status
         exc.show()
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
         click.echo("Aborted!", err=True)
         sys.exit(1)
-    if "cohort" not in found:  # --help, printed
+    if "cohort" not in found:  # --help was printed
         sys.exit(status or 0)
     sys.excepthook = _excepthook
     warnings.showwarning = _showwarning
-    out = found["out"]
-    out.path.mkdir(parents=True, exist_ok=True)
-    return found["cohort"], out
+    found["out"].path.mkdir(parents=True, exist_ok=True)
+    return found["cohort"], found["out"]
 
 
 # -- the estimates ----------------------------------------------------------------------------------
@@ -369,7 +335,7 @@ def setup(item: str, doc: str | None = None, argv: Sequence[str] | None = None) 
 
 @dataclass
 class Guard:
-    """One estimate being computed in an ``with est(id, label) as e:`` block.
+    """One estimate, computed in a ``with est(id, label) as e:`` block.
 
     Parameters
     ----------
@@ -381,10 +347,10 @@ class Guard:
 
     id: str
     label: str
-    _row: dict | None = field(default=None, repr=False)
+    _row: dict | None = field(default=None, init=False, repr=False)
 
     def set(self, value, ci=(np.nan, np.nan), *, interval=None, p=np.nan, n=np.nan, note: str = "") -> None:
-        """Record the estimate (see :func:`cartsie.study.estimate.row`).
+        """Record the estimate (:func:`cartsie.study.estimate.row`).
 
         Parameters
         ----------
@@ -393,7 +359,7 @@ class Guard:
         ci : tuple of float
             The interval beside it (NaN, NaN: none).
         interval : {"ci", "iqr", "range", "none"}, optional
-            What that interval is (default ``"ci"`` when one is given, else ``"none"``).
+            What that interval is (default "ci" when one is given, else "none").
         p : float
             The p-value of the test or model behind it.
         n : float
@@ -413,7 +379,7 @@ class Guard:
         value : float
             The infinite ratio, else NaN.
         n : float
-            The number of patients of the model.
+            The patients of the model.
         note : str
             What a reader should know about it.
         """
@@ -429,26 +395,23 @@ class Guard:
         term : str
             The covariate whose ratio is reported.
         data : DataFrame
-            The patients of the model, to name the group without events when the ratio is infinite.
+            The patients of the model, to name the group without events of an infinite ratio.
         outcome : str
-            The outcome or event column of the model.
+            The model's outcome or event column.
         note : str
             What a reader should know (who the model left out).
 
         Notes
         -----
         A ratio whose maximum-likelihood estimate is infinite (separation, monotone likelihood) keeps
-        its value 0 or inf with no CI and p, and is marked not estimable, the reason naming the group
+        its value 0 or inf without CI and p and is marked not estimable, the reason naming the group
         without events: "OR infinite: no late ICAHT grade >= 3 in the HT low group".
         """
         r = fit.summary.loc[term]
-        column = next(c for c in RATIO_NAMES if c in r.index)
-        infinite = getattr(fit, "infinite_terms", None)
-        if infinite is None:  # an lp_adjusted result: the second-stage model's
-            infinite = fit.model.infinite_terms
-        if term in infinite:
-            hit = data[outcome] == 1
-            reason = C.infinite_reason(RATIO_NAMES[column], r["coef"], data, term, hit)
+        column = next(c for c in RATIOS if c in r.index)
+        model = getattr(fit, "model", fit)  # an lp_adjusted result: its second-stage model
+        if term in model.infinite_terms:
+            reason = C.infinite_reason(RATIOS[column], r["coef"], data, term, data[outcome] == 1)
             self.not_estimable(reason, value=r[column], n=fit.n, note=note)
         else:
             self.set(r[column], (r["ci_lower"], r["ci_upper"]), p=r["p_value"], n=fit.n, note=note)
@@ -457,12 +420,12 @@ class Guard:
 class Estimates:
     """The estimates of a script, one typed row per id (:data:`cartsie.study.estimate.COLUMNS`).
 
-    ``with est(id, label) as e:`` computes one estimate; inside, ``e.set(value, (lo, hi), p=, n=)``
+    ``with est(id, label) as e:`` computes one estimate, ``e.set(value, (lo, hi), p=..., n=...)``
     records it. A :class:`~cartsie.study.estimate.NotEstimable` check or a cartsie error of a
-    statistic inside the block becomes a not-estimable row with its reason, and the script goes on;
-    any other exception (a bug) too, its reason starting with "unexpected error". Warnings are handled
-    as by :func:`cartsie.study.estimate.estimate`: missing-value warnings dropped (the note says who
-    was left out), the others printed with the estimate's id in front.
+    statistic in the block becomes a not-estimable row with its reason, and the script goes on; any
+    other exception (a bug) too, its reason starting with "unexpected error". Warnings are handled as
+    by :func:`cartsie.study.estimate.estimate`: missing-value warnings dropped (the note says who was
+    left out), the others printed with the estimate's id in front.
 
     Examples
     --------
@@ -480,7 +443,7 @@ class Estimates:
 
     @contextmanager
     def __call__(self, id_: str, label: str) -> Iterator[Guard]:
-        """Compute the estimate ``id_`` in the block; see the class docstring.
+        """Compute the estimate ``id_`` in the block (see the class docstring).
 
         Parameters
         ----------
@@ -495,7 +458,7 @@ class Estimates:
             Its ``set``, ``not_estimable`` and ``ratio`` record the row.
         """
         if any(r["id"] == id_ for r in self.rows):
-            raise ValueError(f"estimate {id_!r} computed twice")  # a script's bug
+            raise ValueError(f"estimate {id_!r} computed twice")  # the script's bug
         guard = Guard(id_, label)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -506,8 +469,8 @@ class Estimates:
             except Exception as exc:  # a bug: kept to this row, named in its reason
                 guard._row = E.not_estimable(f"{E.UNEXPECTED} ({type(exc).__name__}: {exc})")
         row = guard._row
-        if row is None:  # a block that neither set a value nor failed: the script's bug
-            row = E.not_estimable(f"{E.UNEXPECTED} (the script set no value for {id_})")
+        if row is None:  # the block neither recorded a value nor failed: the script's bug
+            row = E.not_estimable(f"{E.UNEXPECTED} (the script recorded no value for {id_})")
         E._reemit(caught, id_, row)
         self.rows.append({"id": id_, "label": label, **row})
 
@@ -522,7 +485,8 @@ class Estimates:
         return E.frame(self.rows)
 
     def write(self, out: Output) -> pd.DataFrame:
-        """Write ``estimates.csv``, ``comparison.csv`` and ``manifest.json`` to ``out`` and say so.
+        """Write ``estimates.csv``, ``comparison.csv`` (published versus reproduced) and
+        ``manifest.json`` (cartsie version, input checksum) to ``out``, and say what was written.
 
         Parameters
         ----------
@@ -553,298 +517,34 @@ class Estimates:
             (out.path / name).write_text(text, encoding="utf-8")
             out.files.append(out.path / name)
         click.echo(f"wrote {len(out.files)} files to {out.path}/ ({len(estimates)} estimates)")
-        line = _not_estimable_line(estimates)
-        if line:
-            click.echo(line)
+        ne = estimates[~estimates["estimable"]]
+        if len(ne):
+            head = ", ".join(f"{i} ({r})" for i, r in zip(ne["id"][:3], ne["reason"][:3], strict=True))
+            more = f" and {len(ne) - 3} more (see estimates.csv)" if len(ne) > 3 else ""
+            click.echo(f"{len(ne)} estimate(s) not estimable on this cohort: {head}{more}")
         return estimates
-
-
-def _not_estimable_line(estimates: pd.DataFrame, shown: int = 3) -> str:
-    ne = estimates[~estimates["estimable"]]
-    if not len(ne):
-        return ""
-    head = ", ".join(f"{i} ({r})" for i, r in zip(ne["id"][:shown], ne["reason"][:shown], strict=True))
-    more = f" and {len(ne) - shown} more (see estimates.csv)" if len(ne) > shown else ""
-    return f"{len(ne)} estimate{'s' if len(ne) != 1 else ''} not estimable on this cohort: {head}{more}"
-
-
-# -- the checks -------------------------------------------------------------------------------------
-
-
-def need(pop: pd.DataFrame, *columns: str, population: str | None = None) -> pd.DataFrame:
-    """Check that ``pop`` has ``columns`` (and, with ``population``, at least one patient).
-
-    Parameters
-    ----------
-    pop : DataFrame
-        Patients of an analysis population.
-    *columns : str
-        The columns the estimate needs.
-    population : str, optional
-        The population's name (:data:`cartsie.study.definitions.POPULATIONS`), to check that it is
-        not empty.
-
-    Returns
-    -------
-    DataFrame
-        ``pop``, unchanged.
-
-    Raises
-    ------
-    NotEstimable
-        "no labs table: ICAHT not graded", "column 'spm_type' absent from the data", "no patient in
-        the HT-evaluable population".
-    """
-    # A graded column is absent only when there is no labs table (with one, every grade is made), so
-    # the reason is told from the column alone, as the items tell it from the cohort.
-    C.need(pop, columns, None)
-    if population is not None:
-        C.need_patients(pop, population)
-    return pop
-
-
-def nobody(pop: pd.DataFrame, group: str, level: int) -> None:
-    """Check that some patient of ``pop`` has ``group == level``.
-
-    Parameters
-    ----------
-    pop : DataFrame
-        The patients.
-    group : str
-        A 0/1 column (``ht_high``).
-    level : int
-        The level (0 low, 1 high).
-
-    Raises
-    ------
-    NotEstimable
-        "nobody HT high".
-    """
-    C.nobody(pop, group, level)
-
-
-def both_groups(pop: pd.DataFrame, group: str) -> None:
-    """Check that ``pop`` has patients in both levels of the 0/1 ``group``.
-
-    Parameters
-    ----------
-    pop : DataFrame
-        The patients.
-    group : str
-        A 0/1 column.
-
-    Raises
-    ------
-    NotEstimable
-        Naming the empty level ("nobody simpleHT high").
-    """
-    C.both_groups(pop, group)
-
-
-def events(pop: pd.DataFrame, event: str, population: str, code: int = 1) -> int:
-    """Count the events ``code`` of ``event`` in ``pop``, which must have one.
-
-    Parameters
-    ----------
-    pop : DataFrame
-        The patients.
-    event : str
-        The event column.
-    population : str
-        The population's name, for the reason.
-    code : int
-        The event code (1; 2 for a competing event).
-
-    Returns
-    -------
-    int
-        The number of events.
-
-    Raises
-    ------
-    NotEstimable
-        "no death in the HT-evaluable population".
-    """
-    return C.events(pop, event, population, code)
-
-
-def percent(flag: pd.Series, what: str) -> tuple[float, int, tuple[float, float]]:
-    """Percentage of 1s among the known values of ``flag``, with its exact 95% CI.
-
-    Parameters
-    ----------
-    flag : Series
-        A 0/1 column (missing values left out).
-    what : str
-        What it counts, for the reason when no value is known ("late ICAHT").
-
-    Returns
-    -------
-    percent : float
-        100 k / n.
-    n : int
-        The known values.
-    ci : tuple of float
-        The exact (Clopper-Pearson) 95% CI, in percent.
-
-    Raises
-    ------
-    NotEstimable
-        "no patient with known late ICAHT".
-
-    Notes
-    -----
-    R: ``binom.test(k, n)$conf.int`` (``scipy.stats.binomtest(k, n).proportion_ci(method="exact")``).
-    """
-    return C.percent(flag, what)
-
-
-def left_out(pop: pd.DataFrame, columns: Sequence[str], model: str) -> str:
-    """Say who a model leaves out for missing values.
-
-    Parameters
-    ----------
-    pop : DataFrame
-        The population the model is fitted on.
-    columns : sequence of str
-        The model's columns.
-    model : str
-        The model's name ("logistic model of CRS by HT").
-
-    Returns
-    -------
-    str
-        "82 patients without ldh_above_uln left out of the adjusted Cox model for OS", or "".
-    """
-    return C.left_out(pop, columns, model)
-
-
-def not_reached(value: float) -> str:
-    """Return the note of a median: "not reached" when it is infinite or NaN, else "".
-
-    Parameters
-    ----------
-    value : float
-        The median.
-
-    Returns
-    -------
-    str
-        The note.
-    """
-    return "" if np.isfinite(value) else "not reached"
-
-
-def adjustment(
-    pop: pd.DataFrame, population: str, score: str, response: Sequence[str], label: str
-) -> tuple[list[str], dict | None, str]:
-    """Check that the score's effect can be adjusted, and say by what: CART-SIE's linear predictor.
-
-    "Its effect on each outcome was adjusted by a linear predictor resulting from a model which
-    included stage, bulky disease, histology, disease status, IPI, and bridging therapy" (Methods):
-    the covariates of :data:`~cartsie.study.definitions.ADJUST_FOR` that the data hold.
-
-    Parameters
-    ----------
-    pop : DataFrame
-        The population.
-    population : str
-        Its name.
-    score : str
-        The 0/1 score column (``ht_high``).
-    response : sequence of str
-        ``[outcome]`` of a logistic model, or ``[time, event]`` of a Cox model.
-    label : str
-        The model's name in the note ("adjusted Cox model for OS").
-
-    Returns
-    -------
-    adjust_for : list of str
-        The adjustment covariates present in the data.
-    reference : dict or None
-        The reference levels of the categorical ones (histology: DLBCL), when some patient has them.
-    note : str
-        The covariates adjusted for, those the data lack, and who the model leaves out.
-
-    Raises
-    ------
-    NotEstimable
-        When no adjustment covariate is in the data, a group is empty among the patients with every
-        covariate known, or the outcome (events) is absent.
-    """
-    need(pop, score, *response, population=population)
-    adjust, lacking = adjustment_set(pop)
-    if not adjust:
-        raise NotEstimable(f"none of the adjustment covariates ({', '.join(ADJUST_FOR)}) in the data")
-    columns = [score, *adjust, *response]
-    used = pop[columns].dropna()
-    both_groups(pop, score)
-    if not len(used):
-        raise NotEstimable(f"no patient has {score}, every adjustment covariate and the outcome known")
-    for level in (0, 1):
-        if not (used[score] == level).any():
-            raise NotEstimable(
-                f"nobody {group_name(score, level)} among the {len(used)} patients with every "
-                "adjustment covariate known"
-            )
-    if len(response) == 1:
-        outcome_present(used, response[0], population)
-    else:
-        events(used, response[1], population)
-    note = C.join(
-        "adjusted by the linear predictor of " + ", ".join(adjust),
-        f"not adjusted for {', '.join(lacking)} (absent from the data)" if lacking else "",
-        left_out(pop, columns, label),
-    )
-    reference = {k: v for k, v in REFERENCE.items() if k in adjust and (used[k] == v).any()}
-    return adjust, reference or None, note
-
-
-def outcome_present(used: pd.DataFrame, column: str, population: str) -> None:
-    """Check that a logistic model has patients with and without the outcome.
-
-    Parameters
-    ----------
-    used : DataFrame
-        The patients of the model (every column known).
-    column : str
-        The 0/1 outcome.
-    population : str
-        The population's name, for the reason.
-
-    Raises
-    ------
-    NotEstimable
-        "no CRS among the HT-evaluable patients with crs_any known".
-    """
-    hit = used[column] == 1
-    who = f"{POPULATIONS[population]} patient"
-    if not hit.any():
-        raise NotEstimable(f"no {outcome(column)} among the {who}s with {column} known")
-    if hit.all():
-        raise NotEstimable(f"{outcome(column)} in every {who} with {column} known")
 
 
 def rates_table(
     est: Estimates, layout: Sequence[tuple[str, str, str, str, str]], title: str, notes: Sequence[str]
 ):
-    """A table of rates by risk group with the odds ratio of high versus low, from the estimates.
+    """Make a table of rates by risk group, with the odds ratio of high versus low, from estimates.
 
     Parameters
     ----------
     est : Estimates
-        The script's estimates (the cells are formatted from their rows).
+        The script's estimates; the cells are formatted from their rows.
     layout : sequence of tuple of str
-        One ``(label, overall id, low id, high id, OR id)`` per row of the table.
+        One ``(label, overall id, low id, high id, OR id)`` per row.
     title : str
-        The table's title.
+        The title.
     notes : sequence of str
-        Its footnotes.
+        The footnotes.
 
     Returns
     -------
     StudyTable
-        The table, with the writers of every cartsie table; its ``stats`` are the estimate rows.
+        The table, with the writers of every cartsie table; ``stats`` holds the estimate rows.
     """
     from cartsie.study._supplementary import rates_table as make
 
