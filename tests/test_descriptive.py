@@ -380,13 +380,13 @@ def test_table_one_numbers_as_r(tables, item):
 def test_table_one_cells_and_total(tables):
     t = tables["group"]
     s = t.summary.set_index(["variable", t.summary["level"].astype(str)])
-    ldh = s.loc[("ldh_high", "1.0")]
+    ldh = s.loc[("ldh_high", "1")]  # a 0/1 variable's levels are 0 and 1, whatever its dtype
     # 0/1 variable: one row (level 1), % over the non-missing values
     st = t.stats[(t.stats["variable"] == "ldh_high") & (t.stats["level"] == 1)].set_index("group")
     for col in ["High", "Low", "total"]:
         n, d = st.loc[col, "n"], st.loc[col, "denominator"]
         assert ldh[col] == f"{n} ({100 * n / d:.0f}%)"
-    assert ("ldh_high", "0.0") not in s.index
+    assert ("ldh_high", "0") not in s.index
     assert s.loc[("ldh_high", "missing"), "total"] == str(int(_t1_data()["ldh_high"].isna().sum()))
     assert t.n.to_dict() == {"High": 38, "Low": 42, "total": 80}
     # totals are sums of the groups
@@ -399,18 +399,18 @@ def test_table_one_cells_and_total(tables):
 def test_table_one_rendering(tables):
     t = tables["group"]
     md = t.to_markdown()
-    assert md.splitlines()[0] == "| Characteristic | High (N=38) | Low (N=42) | Total (N=80) | p |"
+    assert md.splitlines()[0] == "| Characteristic | High (N = 38) | Low (N = 42) | Total (N = 80) | p |"
     age = t.summary[t.summary["variable"] == "age"].iloc[0]
     assert f"| age | {age['High']} | {age['Low']} | {age['total']} | {format_p(age['p_value'])} |" in md
-    assert "| - missing | 2 | 1 | 3 |  |" in md  # age: missing counted apart
+    assert "| - Unknown | 2 | 1 | 3 |  |" in md  # age: missing counted apart
     assert "| stage |  |  |  | .91 |" in md and "| - III | 15 (39%) | 15 (36%) | 30 (38%) |  |" in md
-    assert "p: Kruskal-Wallis rank sum test (age, crp); Fisher's exact test (sex, stage" in md
+    assert "p-values: Kruskal-Wallis rank sum test; Fisher's exact test." in md
     parsed = html_rows(t.to_html())
     assert t.to_html().startswith('<div class="table-one">')
     assert parsed.rows == t.to_frame().to_numpy().tolist()  # every row and cell, as displayed
     iii = next(i for i, r in enumerate(parsed.rows) if r[:2] == ["III", "15 (39%)"])
     assert "gt_indent" in parsed.classes[iii] and "gt_indent" not in parsed.classes[0]  # levels indented
-    assert any(note.startswith("Cells: median (Q1-Q3); n (%)") for note in parsed.notes)
+    assert parsed.notes[0] == "Median (IQR); n (%)."
 
 
 def test_table_one_options():

@@ -34,18 +34,18 @@ def _direct(s, population, score, **model):
 
 # (table, item, block title, population, score, lp_adjusted keywords, ratio column, estimate id)
 BLOCKS = [
-    ("supp_table2", toxicity, "late ICAHT grade >= 3", "ht", "ht_high",
+    ("supp_table2", toxicity, "Late ICAHT grade >= 3", "ht", "ht_high",
      {"outcome": "late_icaht_severe", "model": "logistic"}, "odds_ratio",
      "tox.late_icaht_ge3.ht.or_adjusted"),
-    ("supp_table2", toxicity, "complete response at day 90", "ht", "ht_high",
+    ("supp_table2", toxicity, "Complete response at day 90", "ht", "ht_high",
      {"outcome": "crr_day90", "model": "logistic"}, "odds_ratio", "resp.crr90.ht.or_adjusted"),
-    ("supp_table2", toxicity, "response at day 90", "ht", "ht_high",
+    ("supp_table2", toxicity, "Response at day 90", "ht", "ht_high",
      {"outcome": "orr_day90", "model": "logistic"}, "odds_ratio", "resp.orr90.ht.or_adjusted"),
     ("supp_table4", survival, "OS", "ht", "ht_high",
      {"time": "os_months", "event": "os_event", "model": "cox"}, "hr", "surv.os.cox_adjusted.ht"),
     ("supp_table4", survival, "PFS", "ht", "ht_high",
      {"time": "pfs_months", "event": "pfs_event", "model": "cox"}, "hr", "surv.pfs.cox_adjusted.ht"),
-    ("supp_table5", response, "complete response at day 90", "simple_ht", "simple_ht_high",
+    ("supp_table5", response, "Complete response at day 90", "simple_ht", "simple_ht_high",
      {"outcome": "crr_day90", "model": "logistic"}, "odds_ratio", "resp.crr90.simpleht.or_adjusted"),
     ("supp_table6", survival, "OS", "simple_ht", "simple_ht_high",
      {"time": "os_months", "event": "os_event", "model": "cox"}, "hr", "surv.os.cox_adjusted.simpleht"),
@@ -74,6 +74,15 @@ def test_supplementary_tables_hold_the_models_numbers(
     )
     m = t.models.set_index("title").loc[block]
     assert m["n"] == fit.n and m["n_missing"] == fit.n_missing
+    # every other row is the linear-predictor model's (the first stage), reference levels marked
+    first = t.stats[(t.stats["model"] == block) & (t.stats["stage"] == "first") & ~t.stats["reference"]]
+    ref = fit.first_stage.summary.loc[first["term"]]
+    np.testing.assert_allclose(first["ratio"].to_numpy(float), ref[ratio].to_numpy(float), rtol=1e-12)
+    np.testing.assert_allclose(first["p_value"].to_numpy(float), ref["p_value"].to_numpy(float), rtol=1e-12)
+    assert set(first["variable"]) == set(fit.adjust_for)
+    assert t.stats[(t.stats["model"] == block) & t.stats["reference"]]["term"].tolist() == [
+        "histology[DLBCL]"
+    ]
     # n and events are those of the complete cases over the score, the covariates and the outcome
     pop = study.population(s, population)
     adjust = [c for c in ADJUST_FOR if c in pop.columns and pop[c].notna().any()]

@@ -418,3 +418,23 @@ def test_print_summary_routes_to_the_writers(table, t1):
         assert "Characteristic" in t.print_summary(file=io.StringIO())
         with pytest.raises(ValueError, match="fmt must be one of"):
             t.print_summary("pdf", file=io.StringIO())
+
+
+def test_html_is_styled_as_a_three_line_table(table, t1):
+    """A heavy rule above the labels and under the body, a light one under the labels, no others."""
+    import re
+
+    for t in (table, t1):
+        text = t.to_html()
+
+        def rule(css_class: str, text: str = text) -> str:
+            found = re.search(r"\." + css_class + r" \{([^}]*)\}", text)
+            assert found, css_class
+            return found.group(1)
+
+        heads, body, row = rule("gt_col_headings"), rule("gt_table_body"), rule("gt_row")
+        assert "border-top-style: solid; border-top-width: 2px; border-top-color: #000000" in heads
+        assert "border-bottom-style: solid; border-bottom-width: 1px; border-bottom-color: #000000" in heads
+        assert "border-bottom-style: solid; border-bottom-width: 2px; border-bottom-color: #000000" in body
+        assert "border-top-style: none" in row and "border-right-style: none" in rule("gt_stub")
+        assert "border-top-style: none" in rule("gt_table") and "font-weight: bold" in rule("gt_col_heading")

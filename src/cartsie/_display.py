@@ -7,7 +7,9 @@ labels under optional spanners, text cells, a title and footnotes. Every writer 
 * ``to_frame()`` -- a DataFrame of the cells (MultiIndex columns ``(spanner, label)`` when the table
   has spanners);
 * ``to_markdown()`` -- a GitHub-flavoured table, written here (indented rows prefixed with ``"- "``);
-* ``to_html()`` and ``to_latex()`` -- by great-tables (``great_tables``);
+* ``to_html()`` and ``to_latex()`` -- by great-tables (``great_tables``), styled as a journal's
+  three-line table (heavy rules above the column labels and under the body, a light one under the
+  labels, none between rows, bold labels, centred cells, small footnotes);
 * ``to_docx(path)`` -- by python-docx (``docx``), a three-line table;
 * ``to_excel(path)`` -- by openpyxl.
 
@@ -24,6 +26,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -165,6 +168,42 @@ def _table_id(d: Display) -> str:
     return f"cartsie-{digest}"
 
 
+#: a journal's three-line table (booktabs): a heavy rule above the column labels and one under the
+#: body, a light one under the labels and the spanners, no other lines; bold labels; small notes
+_RULE = "#000000"
+_JOURNAL_STYLE: dict[str, Any] = {
+    "table_font_names": ["Helvetica Neue", "Helvetica", "Arial", "Liberation Sans", "sans-serif"],
+    "table_font_size": "14px",
+    "table_font_color": "#000000",
+    "table_margin_left": "0px",
+    "table_border_top_style": "none",
+    "table_border_bottom_style": "none",
+    "heading_align": "left",
+    "heading_title_font_size": "15px",
+    "heading_padding": "4px",
+    "heading_border_bottom_style": "solid",
+    "heading_border_bottom_width": "2px",
+    "heading_border_bottom_color": _RULE,
+    "column_labels_font_weight": "bold",
+    "column_labels_padding": "5px",
+    "column_labels_border_top_style": "solid",
+    "column_labels_border_top_width": "2px",
+    "column_labels_border_top_color": _RULE,
+    "column_labels_border_bottom_style": "solid",
+    "column_labels_border_bottom_width": "1px",
+    "column_labels_border_bottom_color": _RULE,
+    "table_body_hlines_style": "none",
+    "table_body_border_top_style": "none",
+    "table_body_border_bottom_style": "solid",
+    "table_body_border_bottom_width": "2px",
+    "table_body_border_bottom_color": _RULE,
+    "stub_border_style": "none",
+    "data_row_padding": "3px",
+    "source_notes_font_size": "12px",
+    "source_notes_padding": "2px",
+}
+
+
 def _gt(d: Display):
     from great_tables import GT  # lazy heavy dependency
 
@@ -172,8 +211,9 @@ def _gt(d: Display):
     data = pd.DataFrame(list(d.cells), columns=ids) if ids else pd.DataFrame(index=range(len(d.stub)))
     data.insert(0, "__stub__", list(d.stub))
     gt = GT(data, rowname_col="__stub__", id=_table_id(d)).tab_stubhead(label=d.stub_head)
+    gt = gt.tab_options(**_JOURNAL_STYLE)
     if ids:
-        gt = gt.cols_label(dict(zip(ids, d.columns, strict=True))).cols_align("right", columns=ids)
+        gt = gt.cols_label(dict(zip(ids, d.columns, strict=True))).cols_align("center", columns=ids)
     for k, (label, start, stop) in enumerate(d.spanners):
         gt = gt.tab_spanner(label=label, columns=ids[start:stop], id=f"spanner-{k}")
     indented = [i for i, level in enumerate(d.indent) if level]

@@ -5,22 +5,25 @@ OR for logistic, sHR for Fine-Gray, the second stage's for :func:`cartsie.adjust
 confidence interval and the p-value -- with one row per covariate (a header row and one row per level
 for a categorical covariate, its reference level marked "Reference"), the n and events of each model
 in the last rows, and footnotes naming the models, their CIs, the rows each left out for missing
-values and the infinite estimates. The table writes itself as a DataFrame, markdown, HTML and LaTeX
-(great-tables), Word (python-docx) and Excel (openpyxl); the writers are shared with Table 1
-(:func:`cartsie.descriptive.table_one`) and live in :mod:`cartsie._display`, where each imports its
-library when called (documented lazy heavy dependencies).
+values and the infinite estimates. With ``first_stage=True`` an lp_adjusted block also shows the
+rows of its first stage (the linear-predictor model), as the paper's supplementary tables. The
+numbers behind every cell are in ``.stats`` and, one row per model and term, ``.tidy()``. The table
+writes itself as a DataFrame, markdown, HTML and LaTeX (great-tables), Word (python-docx) and Excel
+(openpyxl); the writers are shared with Table 1 (:func:`cartsie.descriptive.table_one`) and live in
+:mod:`cartsie._display`, where each imports its library when called (documented lazy heavy
+dependencies); what the table needs of each kind of model is read in :mod:`cartsie._table_models`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from cartsie._display import Display, Tabular
+from cartsie._table_models import RATIO_COLUMNS, STAGE_MODELS, TableModel, table_models
 from cartsie.adjust import LpAdjusted
 from cartsie.binary import Logistic
 from cartsie.competing import FineGray
@@ -40,149 +43,51 @@ STATS_COLUMNS = [
     "variable",
     "level",
     "term",
+    "label",
+    "stage",
+    "measure",
     "reference",
     "ratio",
     "ci_lower",
     "ci_upper",
     "p_value",
     "estimable",
+    "n",
+    "events",
 ]
 
-
-@dataclass(frozen=True)
-class _Model:
-    """What the table needs of one fitted model."""
-
-    kind: str  # the default title
-    ratio: str  # HR, OR, sHR
-    summary: pd.DataFrame  # rows of the terms that may be shown
-    levels: Mapping[str, tuple]  # categorical covariate -> levels, reference first
-    covariates: tuple[str, ...]
-    n: int
-    events: int
-    n_missing: int
-    conf_level: float
-    method: str  # for the footnote
-    ci_kind: str  # "Wald", "profile-likelihood"...
-    ci_extra: str = ""  # " (robust variance)"...
-    infinite: tuple[str, ...] = ()
-    infinite_reason: str = ""
-    title: str = field(default="", compare=False)
-
-    def covariate_terms(self, cov: str) -> list[str]:
-        if cov in self.levels:
-            return [f"{cov}[{lv}]" for lv in self.levels[cov][1:]]
-        return [cov]
-
-    def shown(self) -> list[str]:
-        """Covariates with at least one term in ``summary`` (not the intercept, not lp_adjusted's lp)."""
-        index = set(self.summary.index)
-        return [c for c in self.covariates if any(t in index for t in self.covariate_terms(c))]
-
-
-def _cox(res: Cox) -> dict:
-    extra = [f"{res.ties.capitalize()} ties"]
-    if res.strata is not None:
-        extra.append(f"stratified by {res.strata}")
-    ci = ""
-    if res.robust:
-        ci = " (robust variance" + (f", clustered by {res.cluster})" if res.cluster else ")")
-    return {
-        "kind": "Cox model",
-        "ratio": "HR",
-        "method": f"Cox proportional-hazards model ({', '.join(extra)})",
-        "ci_kind": "Wald",
-        "ci_extra": ci,
-        "events": res.n_events,
-        "infinite_reason": "monotone likelihood",
-    }
-
-
-def _logistic(res: Logistic) -> dict:
-    firth = res.method == "firth"
-    ci = {"wald": "Wald", "profile": "profile penalised-likelihood" if firth else "profile-likelihood"}
-    return {
-        "kind": "Logistic model",
-        "ratio": "OR",
-        "method": "logistic regression" + (" (Firth's penalised likelihood)" if firth else ""),
-        "ci_kind": ci[res.ci],
-        "events": res.n_events,
-        "infinite_reason": f"{res.separation} separation",
-    }
-
-
-def _fine_gray(res: FineGray) -> dict:
-    return {
-        "kind": "Fine-Gray model",
-        "ratio": "sHR",
-        "method": f"Fine-Gray subdistribution hazards model (cause {res.cause}, "
-        f"{res.n_competing} competing events)",
-        "ci_kind": "Wald",
-        "ci_extra": " (sandwich variance, as crr)",
-        "events": res.n_events,
-        "infinite_reason": "monotone pseudo-likelihood",
-    }
-
-
-_KINDS: tuple[tuple[type, Callable[..., dict]], ...] = (
-    (Cox, _cox),
-    (Logistic, _logistic),
-    (FineGray, _fine_gray),
-)
-
-
-def _fitted(res) -> tuple[dict, Any]:
-    for cls, describe in _KINDS:
-        if isinstance(res, cls):
-            return describe(res), res
-    raise InputError(
-        f"regression_table(): cannot tabulate a {type(res).__name__}; give results of cartsie's cox, "
-        "logistic, fine_gray or lp_adjusted."
-    )
-
-
-def _model(res) -> _Model:
-    if isinstance(res, LpAdjusted):
-        info, fit = _fitted(res.model)
-        info["kind"] = f"{info['kind']}, adjusted"
-        info["method"] += (
-            f" of {res.score} and the linear predictor of a model on {', '.join(res.adjust_for)} "
-            "(two-stage adjustment, lp_adjusted)"
-        )
-        summary, n, n_missing = res.summary, res.n, res.n_missing
-    else:
-        info, fit = _fitted(res)
-        summary, n, n_missing = res.summary, res.n, res.n_missing
-    design = fit.design
-    return _Model(
-        summary=summary,
-        levels=dict(design.levels),
-        covariates=tuple(design.covariates),
-        n=int(n),
-        n_missing=int(n_missing),
-        conf_level=float(res.conf_level),
-        infinite=tuple(fit.infinite_terms),
-        **info,
-    )
-
-
-def _titled(models: list[_Model], titles: Sequence[str] | None) -> list[_Model]:
-    if titles is None:
-        kinds = [m.kind for m in models]
-        names = [f"{k} ({kinds[: i + 1].count(k)})" if kinds.count(k) > 1 else k for i, k in enumerate(kinds)]
-    else:
-        names = [titles] if isinstance(titles, str) else list(titles)
-        if len(names) != len(models):
-            raise InputError(
-                f"regression_table(): {len(names)} titles given for {len(models)} models; give one per model."
-            )
-    return [replace(m, title=str(t)) for m, t in zip(models, names, strict=True)]
+#: the columns of RegressionTable.tidy(), one row per (model, term)
+TIDY_COLUMNS = [
+    "model",
+    "term",
+    "label",
+    "estimate",
+    "ci_lower",
+    "ci_upper",
+    "p_value",
+    "n",
+    "events",
+    "reference",
+    "measure",
+    "variable",
+    "level",
+    "stage",
+    "estimable",
+]
 
 
 class _Builder:
     """Collects the displayed rows, their cells per model and the numbers behind them."""
 
-    def __init__(self, models, labels, digits, p_format, reference_label, combine_ci):
+    def __init__(
+        self,
+        models: list[TableModel],
+        labels: Mapping[str, str] | None,
+        digits: int,
+        p_format: Callable[[float], str],
+        reference_label: str,
+        combine_ci: bool,
+    ) -> None:
         self.models = models
         self.labels = dict(labels or {})
         self.digits, self.p_format = digits, p_format
@@ -202,27 +107,38 @@ class _Builder:
         self.indent.append(indent)
         self.cells.append(tuple(c for cells in per_model for c in cells))
 
-    def estimate(self, m: _Model, variable: str, level, term: str) -> list[str]:
-        s = m.summary.loc[term]
-        coef, lo, hi = float(s["coef"]), float(s["ci_lower"]), float(s["ci_upper"])
-        p = float(s["p_value"])
-        with np.errstate(over="ignore"):
-            ratio = float(np.exp(coef))
-        estimable = bool(np.isfinite(coef) and np.isfinite(lo) and np.isfinite(hi))
-        self.shown_terms.append((m.title, term))
+    def record(self, m: TableModel, variable: str, level, term: str, **numbers) -> None:
+        """One row of ``stats``: the numbers behind a displayed cell, and where they come from."""
         self.stats.append(
             {
                 "model": m.title,
                 "variable": variable,
                 "level": level,
                 "term": term,
+                "label": self.label(variable, level),
+                "stage": m.stage(term) if not numbers.get("reference") else m.variable_stage(variable),
+                "measure": m.ratio,
                 "reference": False,
-                "ratio": ratio,
-                "ci_lower": lo,
-                "ci_upper": hi,
-                "p_value": p,
-                "estimable": estimable,
+                "n": m.n,
+                "events": m.events,
+                **numbers,
             }
+        )
+
+    def estimate(self, m: TableModel, variable: str, level, term: str) -> list[str]:
+        s = m.summary.loc[term]
+        coef, lo, hi = float(s["coef"]), float(s["ci_lower"]), float(s["ci_upper"])
+        p = float(s["p_value"])
+        column = RATIO_COLUMNS[m.ratio]
+        if column in s.index:  # the model's own exp(coef), so that the table's numbers are its numbers
+            ratio = float(s[column])
+        else:  # pragma: no cover - every model prints its ratio
+            with np.errstate(over="ignore"):
+                ratio = float(np.exp(coef))
+        estimable = bool(np.isfinite(coef) and np.isfinite(lo) and np.isfinite(hi))
+        self.shown_terms.append((m.title, term))
+        self.record(
+            m, variable, level, term, ratio=ratio, ci_lower=lo, ci_upper=hi, p_value=p, estimable=estimable
         )
         ratio_text = format_ratio(ratio, self.digits)
         ci_text = format_ci(lo, hi, self.digits, parentheses=False) or NOT_ESTIMABLE
@@ -231,13 +147,29 @@ class _Builder:
             return [f"{ratio_text} ({ci_text})".strip()]
         return [ratio_text, ci_text, p_text]
 
-    def reference(self, m: _Model, variable: str, level) -> list[str]:
-        self.stats.append(
-            dict.fromkeys(STATS_COLUMNS, np.nan)
-            | {"model": m.title, "variable": variable, "level": level, "term": None, "reference": True}
-            | {"ratio": 1.0, "estimable": True}
+    def reference(self, m: TableModel, variable: str, level) -> list[str]:
+        nan = np.nan
+        term = f"{variable}[{level}]"
+        self.record(
+            m,
+            variable,
+            level,
+            term,
+            reference=True,
+            ratio=1.0,
+            ci_lower=nan,
+            ci_upper=nan,
+            p_value=nan,
+            estimable=True,
         )
         return [self.reference_label, *[""] * (self.width - 1)]
+
+    def label(self, variable: str, level=None) -> str:
+        """A term's display name: the covariate's label, ``"label: level label"`` for a level."""
+        name = self.labels.get(variable, variable)
+        if level is None:
+            return name
+        return f"{name}: {self.labels.get(f'{variable}[{level}]', str(level))}"
 
     def variable(self, var: str) -> None:
         # a numeric covariate's row, or a categorical one's header row (its levels follow)
@@ -249,7 +181,7 @@ class _Builder:
             per_model = [self._level(m, var, lv) for m in self.models]
             self.row(self.labels.get(f"{var}[{lv}]", str(lv)), 1, per_model)
 
-    def _level(self, m: _Model, var: str, level) -> list[str]:
+    def _level(self, m: TableModel, var: str, level) -> list[str]:
         term = f"{var}[{level}]"
         if level not in m.levels.get(var, ()):
             return self.blank()
@@ -257,7 +189,7 @@ class _Builder:
             return self.reference(m, var, level)
         return self.estimate(m, var, level, term) if term in m.summary.index else self.blank()
 
-    def _numeric(self, m: _Model, var: str) -> list[str]:
+    def _numeric(self, m: TableModel, var: str) -> list[str]:
         if var in m.levels or var not in m.summary.index:
             return self.blank()
         return self.estimate(m, var, None, var)
@@ -276,11 +208,11 @@ class _Builder:
             cols += block
         return cols, spans
 
-    def term_label(self, m: _Model, term: str) -> str:
+    def term_label(self, m: TableModel, term: str) -> str:
         for cov in m.levels:
             for lv in m.levels[cov][1:]:
                 if term == f"{cov}[{lv}]":
-                    return f"{self.labels.get(cov, cov)}: {self.labels.get(term, str(lv))}"
+                    return self.label(cov, lv)
         return self.labels.get(term, term)
 
 
@@ -288,13 +220,34 @@ def _names(titles: list[str]) -> str:
     return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
+def _model_note(m: TableModel, label: Callable[[str], str]) -> str:
+    """The model, its CIs and, for lp_adjusted, which rows come from which stage."""
+    conf = format_conf_level(m.conf_level)
+    if not m.score:
+        return f"{m.method}; {conf} {m.ci_kind} CIs{m.ci_extra}."
+    score, covariates = label(m.score), ", ".join(label(c) for c in m.adjust_for)
+    if not m.first_stage:
+        return (
+            f"{m.method} of {score} and the linear predictor of a model on {covariates} (two-stage "
+            f"adjustment, lp_adjusted); {conf} {m.ci_kind} CIs{m.ci_extra}."
+        )
+    return (
+        f"{m.method}; {conf} {m.ci_kind} CIs{m.ci_extra}. {score}: adjusted by the linear predictor of a "
+        f"{STAGE_MODELS[m.ratio]} on {covariates} (lp_adjusted's second stage: outcome ~ {score} + "
+        "linear predictor); other rows: that linear-predictor model (the first stage, on the same "
+        "patients)."
+    )
+
+
 def _notes(b: _Builder) -> list[str]:
     models = b.models
     ratios = list(dict.fromkeys(m.ratio for m in models))
     notes = ["; ".join([*(f"{r} = {RATIO_NAMES[r]}" for r in ratios), "CI = confidence interval"]) + "."]
+    # one note per distinct description, naming every model it describes
+    described: dict[str, list[str]] = {}
     for m in models:
-        conf = format_conf_level(m.conf_level)
-        notes.append(f"{m.title}: {m.method}; {conf} {m.ci_kind} CIs{m.ci_extra}.")
+        described.setdefault(_model_note(m, b.label), []).append(m.title)
+    notes += [f"{_names(titles)}: {text}" for text, titles in described.items()]
     missing: dict[tuple[int, int], list[str]] = {}
     for m in models:
         if m.n_missing:
@@ -318,9 +271,12 @@ class RegressionTable(Tabular):
     """A regression table; see :func:`regression_table`.
 
     ``layout`` is the table as printed (see :class:`cartsie._display.Display`); ``stats`` holds the
-    numbers behind its cells, one row per (model, variable, level) with columns model, variable,
-    level, term, reference, ratio, ci_lower, ci_upper, p_value, estimable; ``models`` one row per
-    model with title, ratio, n, events, n_missing, conf_level, method and ci. Writers: ``to_frame()``,
+    numbers behind its cells, one row per (model, term) shown -- reference levels included -- with
+    columns model, variable, level, term, label, stage ("model"; for lp_adjusted "second": the
+    score's rows, "first": the linear-predictor model's), measure (HR, OR, sHR), reference, ratio,
+    ci_lower, ci_upper, p_value, estimable, n, events; ``models`` one row per model with title,
+    ratio, n, events, n_missing, conf_level, method, ci and first_stage. :meth:`tidy` is ``stats``
+    with broom-like names, for CSV outputs and forest plots. Writers: ``to_frame()``,
     ``to_markdown()``, ``to_html()``, ``to_latex()``, ``to_docx(path)``, ``to_excel(path)``.
 
     Parameters
@@ -328,9 +284,9 @@ class RegressionTable(Tabular):
     layout : Display
         The table as printed: header, spanners, stub, cells and footnotes.
     stats : DataFrame
-        The numbers behind the cells, one row per (model, variable, level).
+        The numbers behind the cells, one row per (model, term).
     models : DataFrame
-        One row per model: title, ratio, n, events, n_missing, conf_level, method, ci.
+        One row per model: title, ratio, n, events, n_missing, conf_level, method, ci, first_stage.
     """
 
     layout: Display
@@ -350,8 +306,25 @@ class RegressionTable(Tabular):
         """The footnotes printed under the table."""
         return self.layout.notes
 
+    def tidy(self) -> pd.DataFrame:
+        """Return one row per (model, term) shown, with the numbers behind the cells.
 
-def _variables(models: list[_Model], include: Sequence[str] | None) -> list[str]:
+        Returns
+        -------
+        DataFrame
+            Columns model (the block's title), term (``name`` or ``name[level]``, reference levels
+            too), label (``"label"`` or ``"label: level"``), estimate (the ratio, 1 for a reference
+            level), ci_lower, ci_upper (of the ratio; NaN for a reference level), p_value, n,
+            events, reference, measure (HR, OR, sHR), variable, level, stage (``"model"``, or
+            lp_adjusted's ``"second"`` / ``"first"``) and estimable (False for an infinite
+            estimate), in the order of the table's rows, model by model within a row. As
+            ``broom::tidy(fit, exponentiate = TRUE, conf.int = TRUE)`` stacked over the models, with
+            gtsummary's reference rows.
+        """
+        return self.stats.rename(columns={"ratio": "estimate"})[TIDY_COLUMNS].reset_index(drop=True)
+
+
+def _variables(models: list[TableModel], include: Sequence[str] | None) -> list[str]:
     shown = list(dict.fromkeys(c for m in models for c in m.shown()))
     if include is None:
         return shown
@@ -374,6 +347,7 @@ def regression_table(
     p_format: Callable[[float], str] | None = None,
     reference_label: str = "Reference",
     combine_ci: bool = False,
+    first_stage: bool = False,
 ) -> RegressionTable:
     """A regression table as journals print it, one block of columns per model.
 
@@ -402,12 +376,20 @@ def regression_table(
         The ratio cell of a reference level (gtsummary prints "—").
     combine_ci : bool
         One cell "ratio (low-high)" per model instead of ratio, CI and p columns.
+    first_stage : bool
+        For :func:`cartsie.adjust.lp_adjusted` results: show, under the score's row(s) from the
+        second stage (outcome ~ score + linear predictor), the rows of the first stage -- the
+        linear-predictor model of the outcome on the adjustment covariates alone, with the
+        reference levels of its categorical covariates -- as the paper's supplementary tables of
+        its "multivariable" models; a footnote says which rows come from which stage. Blocks on the
+        same covariates (several outcomes) share their rows. Default: the score's row(s) only.
 
     Returns
     -------
     RegressionTable
         ``.to_frame()``, ``.to_markdown()``, ``.to_html()``, ``.to_latex()``, ``.to_docx(path)``,
-        ``.to_excel(path)``; ``.stats`` (the numbers behind the cells), ``.models``, ``.footnotes``.
+        ``.to_excel(path)``; ``.stats`` (the numbers behind the cells), ``.tidy()`` (the same, one
+        row per model and term, for CSV outputs and forest plots), ``.models``, ``.footnotes``.
 
     Notes
     -----
@@ -421,8 +403,14 @@ def regression_table(
     nevent))``. An infinite coefficient (Cox's monotone likelihood, logistic separation: the model's
     ``infinite_terms``) shows its ratio as "∞" or "0" (blank when the sign is undetermined) and its CI
     as "not estimable", with a footnote; R's coxph and glm print huge finite numbers instead.
-    Footnotes name the abbreviations, each model and its CI, and the rows each model left out for
-    missing values (``n_missing``).
+    Footnotes name the abbreviations, each model and its CI (one note for the models described
+    alike), and the rows each model left out for missing values (``n_missing``).
+
+    With ``first_stage=True`` an lp_adjusted block shows the score's row(s) of its second stage and
+    the first stage's rows (``fit.first_stage.summary``, without the intercept); both stages use the
+    same patients, so the block's n and events are those of either. R: ``tbl_regression`` of the
+    second-stage ``glm``/``coxph``/``crr`` fit for the score, stacked over ``tbl_regression`` of the
+    first-stage fit.
 
     Examples
     --------
@@ -449,12 +437,29 @@ def regression_table(
     'Cox model: Cox proportional-hazards model (Efron ties); 95% Wald CIs.'
     >>> print(t.to_markdown().splitlines()[6])
     | - high | 2.69 | 0.45-16.11 | .28 |
+
+    The paper's supplementary tables: each outcome's HT effect adjusted by the linear predictor,
+    with the linear-predictor model's rows, several outcomes side by side (``d`` as above):
+
+    >>> from cartsie.adjust import lp_adjusted
+    >>> d["y1"] = [1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 0, 1]
+    >>> d["y2"] = [0, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0, 0]
+    >>> fits = [lp_adjusted(d, "ht", ["age"], outcome=y, reference={"ht": "low"}) for y in ("y1", "y2")]
+    >>> s = regression_table(*fits, first_stage=True, titles=["Outcome 1", "Outcome 2"],
+    ...                      labels={"ht": "HT score", "age": "Age"}, combine_ci=True)
+    >>> s.to_frame()[("", "Characteristic")].tolist()
+    ['HT score', 'low', 'high', 'Age', 'N', 'Events']
+    >>> s.tidy()[["model", "term", "stage", "reference"]].head(3)
+           model      term   stage  reference
+    0  Outcome 1   ht[low]  second       True
+    1  Outcome 2   ht[low]  second       True
+    2  Outcome 1  ht[high]  second      False
     """
     if not results:
         raise InputError("regression_table(): give at least one fitted model.")
     if not isinstance(digits, int) or digits < 0:
         raise InputError(f"regression_table(): digits must be a non-negative integer, got {digits!r}.")
-    models = _titled([_model(r) for r in results], titles)
+    models = table_models(results, titles, first_stage)
     b = _Builder(models, labels, digits, p_format or format_p, reference_label, combine_ci)
     for var in _variables(models, include):
         b.variable(var)
@@ -481,6 +486,7 @@ def regression_table(
                 "conf_level": m.conf_level,
                 "method": m.method,
                 "ci": m.ci_kind,
+                "first_stage": m.first_stage,
             }
             for m in models
         ]

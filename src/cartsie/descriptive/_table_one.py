@@ -50,6 +50,14 @@ class TableOne(Tabular, TableResult):
         Display names of the variables, used by the renderers.
     n_missing_group : int
         Rows left out for a missing group.
+    group_label : str
+        Name of the grouping printed before each group's label in the headers ("HT score" gives
+        "HT score low (N = 138)"); empty: the group's label alone.
+    value_labels : mapping
+        Display names of levels, per variable (and for the group column's levels in the headers):
+        ``{"sex": {"F": "Female", "M": "Male"}}``.
+    missing_label : str
+        The label of the rows counting missing values.
     """
 
     table: pd.DataFrame
@@ -59,9 +67,19 @@ class TableOne(Tabular, TableResult):
     groups: tuple
     labels: Mapping[str, str] = field(default_factory=dict)
     n_missing_group: int = 0
+    group_label: str = ""
+    value_labels: Mapping[str, Mapping] = field(default_factory=dict)
+    missing_label: str = "Unknown"
 
     def _columns(self) -> list[str]:
         return [str(g) for g in self.groups] + (["total"] if "total" in self.summary.columns else [])
+
+    def _level_text(self, var: str, level) -> str:
+        """A level as printed: its value label, else the level itself."""
+        if _is_missing_level(level):
+            return self.missing_label
+        labels = self.value_labels.get(var, {})
+        return str(labels[level]) if level in labels else str(level)
 
     def _rows(self, p_format: Callable[[float], str]) -> list[tuple[str, list[str], str, bool]]:
         """(label, cells, p, indented) rows as displayed: a variable showing one row (continuous, or
@@ -71,46 +89,75 @@ class TableOne(Tabular, TableResult):
         for var, block in self.summary.groupby("variable", sort=False):
             label = self.labels.get(var, var)
             p = p_format(block["p_value"].iloc[0])
-            is_missing = block["level"].map(lambda x: isinstance(x, str) and x == "missing").to_numpy()
+            is_missing = block["level"].map(_is_missing_level).to_numpy()
             main, rest = block[~is_missing], block[is_missing]
             if len(main) == 1:
                 row = main.iloc[0]
                 level = row["level"]
-                name = label if level is None or _is_true(level) else f"{label} ({level})"
+                if level is None or _is_true(level):  # continuous, or the "1" row of a 0/1 variable
+                    name = label
+                else:
+                    name = f"{label} ({self._level_text(var, level)})"
                 out.append((name, [row[c] for c in cols], p, False))
             else:
                 out.append((label, [""] * len(cols), p, False))
                 rest = pd.concat([main, rest])
             for _, row in rest.iterrows():
-                out.append((str(row["level"]), [row[c] for c in cols], "", True))
+                out.append((self._level_text(var, row["level"]), [row[c] for c in cols], "", True))
         return out
 
     def _header(self) -> list[str]:
-        heads = [f"{g} (N={self.n[str(g)]})" for g in self.groups]
+        def head(g) -> str:
+            name = self._level_text(self.group, g)
+            return f"{self.group_label} {name}" if self.group_label else name
+
+        heads = [f"{head(g)} (N = {self.n[str(g)]})" for g in self.groups]
         if "total" in self.summary.columns:
-            heads.append(f"Total (N={self.n['total']})")
+            heads.append(f"Total (N = {self.n['total']})")
         return ["Characteristic", *heads, "p"]
 
     def _notes(self) -> tuple[str, ...]:
-        """What the cells are, the test behind each p and the rows without a group."""
-        st = self.stats[self.stats["level"].map(lambda x: not (isinstance(x, str) and x == "missing"))]
-        kinds = []
+        """The cells' statistics, the tests behind the p-values, and what the rows count."""
+        st = self.stats[~self.stats["level"].map(_is_missing_level)]
         # an empty population has no cells at all, hence no median or denominator column
-        if "median" in st.columns and st["median"].notna().any():
-            kinds.append("median (Q1-Q3)")
-        if "denominator" in st.columns and st["denominator"].notna().any():
-            kinds.append("n (%) of the non-missing values")
-        notes = [f"Cells: {'; '.join(kinds)}."] if kinds else []
-        tested = self.table.drop_duplicates("variable")
-        tested = tested[tested["test"].astype(bool)]
-        if len(tested):
-            by_test = tested.groupby("test", sort=False)["variable"].agg(
-                lambda v: ", ".join(self.labels.get(x, x) for x in v)
-            )
-            notes.append("p: " + "; ".join(f"{test} ({names})" for test, names in by_test.items()) + ".")
+        medians = "median" in st.columns and bool(st["median"].notna().any())
+        counts = "denominator" in st.columns and bool(st["denominator"].notna().any())
+        kinds = ["Median (IQR)"] * medians + ["n (%)"] * counts
+        notes = ["; ".join(kinds) + "."] if kinds else []
+        tests = self._tests_note()
+        if tests:
+            notes.append(tests)
+        detail = ["IQR = interquartile range, first to third quartile"] * medians
+        if counts:
+            detail.append("percentages are of the patients with a known value")
+        if self.summary["level"].map(_is_missing_level).any():
+            detail.append(f"{self.missing_label}: patients without the value")
+        if detail:
+            text = "; ".join(detail)
+            notes.append(text[0].upper() + text[1:] + ".")
         if self.n_missing_group:
             notes.append(f"{self.n_missing_group} rows with a missing {self.group} left out.")
         return tuple(notes)
+
+    def _tests_note(self) -> str:
+        """ "p-values: Kruskal-Wallis rank sum test; Fisher's exact test." -- a test's variables
+        named only when another test is used for variables of the same kind."""
+        first = self.table.drop_duplicates("variable")
+        first = first[first["test"].astype(bool)]
+        if first.empty:
+            return ""
+        kind = first["level"].map(lambda lv: "continuous" if lv is None else "categorical")
+        by_test = dict.fromkeys(first["test"])
+        parts = []
+        for test in by_test:
+            mine = first["test"] == test
+            shared = (first.loc[kind.isin(set(kind[mine])), "test"] != test).any()
+            if shared:
+                names = "; ".join(self.labels.get(v, v) for v in first.loc[mine, "variable"])
+                parts.append(f"{test} ({names})")
+            else:
+                parts.append(test)
+        return "p-values: " + "; ".join(parts) + "."
 
     def _display(self, p_format: Callable[[float], str] | None = None) -> Display:
         rows = self._rows(p_format or format_p)
@@ -124,6 +171,11 @@ class TableOne(Tabular, TableResult):
         )
 
     _title = "Table 1"
+
+    @property
+    def footnotes(self) -> tuple[str, ...]:
+        """The footnotes printed under the table: statistics, tests, what the rows count."""
+        return self._notes()
 
     def _tidy(self) -> pd.DataFrame:
         """One row per variable: its test's p-value."""
@@ -144,6 +196,10 @@ class TableOne(Tabular, TableResult):
         """An HTML table rendered by great-tables (level rows indented, the footnotes under it), in a
         ``<div class="table_class">``."""
         return f'<div class="{html.escape(table_class)}">\n{render_html(self._display(p_format))}</div>\n'
+
+
+def _is_missing_level(level) -> bool:
+    return isinstance(level, str) and level == "missing"
 
 
 def _is_true(level) -> bool:
@@ -256,6 +312,9 @@ class _Builder:
         s = self.data[var]
         isna = s.isna().to_numpy()
         lv = _levels_of(s)
+        if show is None and _binary_coded(s):
+            # a 0/1 (or boolean) variable prints its "1" row, even when nobody (or everybody) has it
+            lv = [False, True] if _is_boolean(s) else [0, 1]
         shown = list(show) if show is not None else ([lv[-1]] if _binary_levels(s, lv) else lv)
         unknown = [x for x in shown if x not in lv]
         if unknown:
@@ -273,7 +332,7 @@ class _Builder:
             for col, mask in self._masks():
                 k = int(((codes == j) & mask).sum())
                 denom = int(((codes >= 0) & mask).sum())
-                row[col] = format_count(k, denom)
+                row[col] = format_count_bounded(k, denom)
                 self.stats.append(
                     {
                         "variable": var,
@@ -289,8 +348,35 @@ class _Builder:
         self._missing_row(var, isna, p, method)
 
 
+def _is_boolean(s: pd.Series) -> bool:
+    """Boolean dtype, or an object column of True/False with missing values."""
+    if pd.api.types.is_bool_dtype(s):
+        return True
+    values = pd.unique(s.dropna())
+    return s.dtype == object and len(values) > 0 and all(isinstance(v, bool | np.bool_) for v in values)
+
+
+def _binary_coded(s: pd.Series) -> bool:
+    return _is_boolean(s) or _is_binary_numeric(s)
+
+
+def format_count_bounded(k: int, denominator: int) -> str:
+    """:func:`cartsie.format.format_count`, except that a percentage rounding to 0 that is not 0
+    prints "<1%", and one rounding to 100 that is not 100 prints ">99%" (1 of 251: "1 (<1%)", 2 of
+    251: "2 (1%)", 250 of 251: "250 (>99%)"), as journals print them."""
+    text = format_count(k, denominator)
+    if denominator == 0:
+        return text
+    whole = f"{100 * k / denominator:.0f}"  # the rounding format_count applies
+    if whole == "0" and k > 0:
+        return f"{k} (<1%)"
+    if whole == "100" and k < denominator:
+        return f"{k} (>99%)"
+    return text
+
+
 def _binary_levels(s: pd.Series, lv: list) -> bool:
-    return len(lv) == 2 and (pd.api.types.is_bool_dtype(s) or _is_binary_numeric(s))
+    return len(lv) == 2 and _binary_coded(s)
 
 
 def _resolve_tests(tests, variables, kinds) -> dict[str, str]:
@@ -352,6 +438,9 @@ def build_table_one(
     missing,
     digits,
     run_test,
+    group_label="",
+    value_labels=None,
+    missing_label="Unknown",
 ) -> TableOne:
     func = "table_one"
     if isinstance(variables, str):
@@ -367,6 +456,10 @@ def build_table_one(
         raise InputError(
             f"{func}(): {sorted(unknown)} named in categorical/continuous/levels are not variables."
         )
+    value_labels = _check_value_labels(value_labels, [group, *variables], func)
+    for name, text in (("group_label", group_label), ("missing_label", missing_label)):
+        if not isinstance(text, str):
+            raise InputError(f"{func}(): {name} must be a string, got {text!r}.")
     keep = df[group].notna()
     data = df.loc[keep]
     groups = _groups(data, group, group_order)
@@ -401,4 +494,26 @@ def build_table_one(
         groups=tuple(groups),
         labels=dict(labels or {}),
         n_missing_group=int((~keep).sum()),
+        group_label=group_label,
+        value_labels=value_labels,
+        missing_label=missing_label,
     )
+
+
+def _check_value_labels(value_labels, columns: list[str], func: str) -> dict[str, dict]:
+    """``{column: {level: label}}`` for the group and the variables; other keys are refused (a
+    level without a label prints as itself; labels of levels that do not occur are not used)."""
+    if value_labels is None:
+        return {}
+    nested = isinstance(value_labels, Mapping) and all(isinstance(v, Mapping) for v in value_labels.values())
+    if not nested:
+        raise InputError(
+            f"{func}(): value_labels must map a column to {{level: label}}, e.g. "
+            '{"sex": {"F": "Female", "M": "Male"}}.'
+        )
+    unknown = [k for k in value_labels if k not in columns]
+    if unknown:
+        raise InputError(
+            f"{func}(): value_labels names {unknown}, which are neither the group nor a variable."
+        )
+    return {k: dict(v) for k, v in value_labels.items()}

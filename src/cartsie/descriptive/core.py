@@ -434,8 +434,11 @@ def table_one(
     missing: str = "auto",
     digits: int | Mapping[str, int] | None = None,
     fisher_options: Mapping | None = None,
+    group_label: str = "",
+    value_labels: Mapping[str, Mapping] | None = None,
+    missing_label: str = "Unknown",
 ) -> TableOne:
-    """The paper's Table 1: each variable summarised by group, with a total column and p-values.
+    """Build the paper's Table 1: each variable summarised by group, with a total column and p-values.
 
     Parameters
     ----------
@@ -455,37 +458,57 @@ def table_one(
         every variable of the matching kind.
     levels : dict, optional
         Levels to show per categorical variable (all levels count in the denominators and the
-        test). Default: all levels, except 0/1 and boolean variables, which show the 1/True row only.
+        test). Default: all levels, except 0/1 and boolean variables, which show their 1/True row
+        only, on the variable's line -- also when nobody (or everybody) has the 1.
     labels : dict, optional
-        Display names used by the renderers.
+        Display names of the variables (``{"age": "Age, years"}``).
     group_order : list, optional
         Order of the group columns (default: Categorical order, else sorted).
     total : bool
         Add the total column.
     missing : {"auto", "always", "never"}
-        A "missing" row per variable with missing values (``auto``), for every variable, or none.
-        Percentages are always over the non-missing values, as the paper's LDH row.
+        A row counting the missing values of each variable that has some (``auto``), of every
+        variable, or none. Percentages are always over the non-missing values, as the paper's LDH
+        row.
     digits : int or dict, optional
         Decimals of medians and quartiles; default 0 for whole-number columns, else 1.
     fisher_options : dict, optional
         Passed to :func:`fisher_exact` (``simulate``, ``n_draws``, ``seed``, ``max_states``).
+    group_label : str
+        Names the grouping in the headers: ``"HT score"`` gives ``"HT score low (N = 138)"``,
+        ``"HT score high (N = 251)"`` (and ``"Total (N = 389)"``); default the group's level alone,
+        ``"low (N = 138)"``.
+    value_labels : dict, optional
+        Display names of levels, per column: ``{"sex": {"F": "Female", "M": "Male"}}``; the group
+        column's entry relabels the headers. Levels without a label print as they are;
+        ``.summary`` and ``.stats`` keep the levels themselves.
+    missing_label : str
+        The label of the rows counting missing values (gtsummary's ``missing_text``, "Unknown").
 
     Returns
     -------
     TableOne
         ``.summary``: tidy DataFrame with columns variable, level, one per group, total, p_value,
-        test (cells as printed, ``p_value`` at full precision); ``.stats``: the numbers behind each cell (n,
-        denominator, percent, median, q1, q3, missing); ``.n`` group sizes; ``.to_markdown()``,
-        ``.to_html()``.
+        test (cells as printed, ``p_value`` at full precision); ``.stats``: the numbers behind each
+        cell (n, denominator, percent, median, q1, q3, missing); ``.n`` group sizes; ``.footnotes``;
+        writers ``.to_frame()``, ``.to_markdown()``, ``.to_html()``, ``.to_latex()``,
+        ``.to_docx(path)``, ``.to_excel(path)``, each with the same headers, labels and footnotes.
 
     Notes
     -----
-    Continuous: median (Q1-Q3), quartiles as R's ``quantile(type = 7)``; Kruskal-Wallis as R's
+    As R's ``gtsummary::tbl_summary(df, by = group, label = labels, missing_text = "Unknown") |>
+    add_p() |> add_overall(last = TRUE)``. Continuous: median (IQR), the IQR printed as its
+    quartiles "Q1-Q3", quartiles as R's ``quantile(type = 7)``; Kruskal-Wallis as R's
     ``kruskal.test``. Categorical: n (%), % of the non-missing values of the group (whole percent,
-    Python's round-half-even formatting, as R's ``sprintf``), tested on the levels x groups table of
-    the non-missing values by :func:`fisher_exact` (R's ``fisher.test``) or :func:`chisq_test`.
-    The test is reported per variable in the ``test`` column. p-values are printed with
-    :func:`cartsie.format.format_p` by the renderers.
+    Python's round-half-even formatting, as R's ``sprintf``; a percentage that rounds to 0 but is
+    not 0 prints "<1%", one that rounds to 100 but is not 100 ">99%", as gtsummary's
+    ``style_percent``), tested on the levels x groups table of the non-missing values by
+    :func:`fisher_exact` (R's ``fisher.test``; a level nobody has is a row of zeros, as R's
+    ``table`` of a factor) or :func:`chisq_test`. The test is reported per variable in the ``test``
+    column. Footnotes name the statistics ("Median (IQR); n (%)"), the tests ("p-values:
+    Kruskal-Wallis rank sum test; Fisher's exact test", a test's variables named when two tests
+    share a kind), what the percentages are of, and the rows left out for a missing group; p-values
+    are printed with :func:`cartsie.format.format_p`.
 
     Examples
     --------
@@ -498,6 +521,18 @@ def table_one(
       variable         low        high       total
     0      age  54 (50-59)  64 (62-67)  60 (56-64)
     1   female     3 (75%)     1 (25%)     4 (50%)
+    >>> d["sex"] = d["female"].map({1: "F", 0: "M"})
+    >>> t = table_one(d, "ht", ["age", "sex"], group_order=["low", "high"], group_label="HT score",
+    ...               labels={"age": "Age, years", "sex": "Sex"},
+    ...               value_labels={"sex": {"F": "Female", "M": "Male"}})
+    >>> t.to_frame()
+      Characteristic HT score low (N = 4) HT score high (N = 4) Total (N = 8)    p
+    0     Age, years           54 (50-59)            64 (62-67)    60 (56-64)  .04
+    1            Sex                                                           .49
+    2         Female              3 (75%)               1 (25%)       4 (50%)
+    3           Male              1 (25%)               3 (75%)       4 (50%)
+    >>> t.footnotes[:2]
+    ('Median (IQR); n (%).', "p-values: Kruskal-Wallis rank sum test; Fisher's exact test.")
     """
     return build_table_one(
         df,
@@ -513,6 +548,9 @@ def table_one(
         missing=missing,
         digits=digits,
         run_test=_run_test(fisher_options),
+        group_label=group_label,
+        value_labels=value_labels,
+        missing_label=missing_label,
     )
 
 

@@ -48,7 +48,7 @@ def _table(s: Study, blocks: Sequence[Block], title: str):
         titles.append(heading)
     if not fits:
         raise NotEstimable("; ".join(skipped))
-    return regression_table(*fits, labels=COVARIATES, titles=titles, title=title)
+    return regression_table(*fits, labels=COVARIATES, titles=titles, title=title, first_stage=True)
 
 
 def logistic_block(heading: str, population: str, score: str, outcome: str) -> Block:
@@ -57,7 +57,7 @@ def logistic_block(heading: str, population: str, score: str, outcome: str) -> B
         heading,
         population,
         score,
-        f"adjusted logistic model of {heading}",
+        f"adjusted logistic model of {heading[:1].lower()}{heading[1:]}",
         {"outcome": outcome, "model": "logistic"},
     )
 

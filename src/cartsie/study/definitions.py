@@ -26,6 +26,8 @@ SCORES = {
     "ht": ("ht", "ht_high", "ht_group", "HT"),
     "simpleht": ("simple_ht", "simple_ht_high", "simple_ht_group", "simpleHT"),
 }
+#: the group column ("low"/"high") of each 0/1 risk-group column
+FLAG_GROUPS = {flag: group for _population, flag, group, _name in SCORES.values()}
 #: levels of the 0/1 risk groups, as the ids and the group columns name them
 LEVELS = ((0, "low"), (1, "high"))
 #: display names of 0/1 risk groups

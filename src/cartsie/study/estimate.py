@@ -98,7 +98,7 @@ def row(
     """
     lo, hi = float(ci[0]), float(ci[1])
     if interval is None:
-        interval = "ci" if np.isfinite(lo) or np.isfinite(hi) else "none"
+        interval = "none" if np.isnan(lo) and np.isnan(hi) else "ci"
     if interval not in INTERVALS:
         raise ValueError(f"interval {interval!r} is not one of {INTERVALS}")
     return {

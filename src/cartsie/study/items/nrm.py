@@ -18,6 +18,7 @@ from cartsie.competing import cumulative_incidence, gray_test
 from cartsie.study import _checks as C
 from cartsie.study._item import ItemResult, Output
 from cartsie.study.definitions import (
+    FLAG_GROUPS,
     GROUP_LABELS,
     LEVELS,
     POPULATIONS,
@@ -183,6 +184,6 @@ def cif_figure(s: Study, population: str, time: str, event: str, flag: str | Non
         C.both_groups(data, flag)
     C.events(data, event, population)
     fit = cif_fit(s, population, time, event, flag)
-    labels = None if flag is None else GROUP_LABELS[SCORES["ht" if flag == "ht_high" else "simpleht"][2]]
+    labels = None if flag is None else GROUP_LABELS[FLAG_GROUPS[flag]]
     p = None if flag is None else gray(s, population, time, event, flag).p_value
     return figures.cif_plot(fit, cause=1, labels=labels, p_value=p, landmark=landmark, note=s.note)

@@ -30,8 +30,8 @@ RESPONSES = {
 }
 #: Supplementary Table 5: the adjusted logistic models of simpleHT
 SUPP_TABLE5 = (
-    supp.logistic_block("complete response at day 90", "simple_ht", "simple_ht_high", "crr_day90"),
-    supp.logistic_block("response at day 90", "simple_ht", "simple_ht_high", "orr_day90"),
+    supp.logistic_block("Complete response at day 90", "simple_ht", "simple_ht_high", "crr_day90"),
+    supp.logistic_block("Response at day 90", "simple_ht", "simple_ht_high", "orr_day90"),
 )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from cartsie.descriptive import median_ci
 from cartsie.study import _checks as C
 from cartsie.study import _models as M
 from cartsie.study._item import ItemResult, Output
@@ -47,12 +48,15 @@ def _spm(pop: pd.DataFrame) -> pd.Series:
 
 
 def _summary(s: Study, column: str) -> dict:
-    """Median and range of ``column`` among the patients with an SPM."""
+    """Median of ``column`` among the patients with an SPM, with its exact 95% CI (the range, which
+    the paper prints, in the note)."""
     pop = _needed(s, ["spm_event", "spm_months", column])
     if not _spm(pop).any():
         raise NotEstimable("no second primary malignancy in the HT-evaluable population")
     x = pop.loc[_spm(pop), column]
-    return row(x.median(), (x.min(), x.max()), interval="range", n=len(x))
+    m = median_ci(x)
+    note = f"range {x.min():.4g}-{x.max():.4g}; exact 95% CI of the median"
+    return row(m.median, (m.ci_lower, m.ci_upper), n=len(x), note=note)
 
 
 def _count(s: Study, flag, denominator, columns: list[str]) -> dict:

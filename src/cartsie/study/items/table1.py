@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cartsie.descriptive import table_one
+from cartsie.descriptive import median_ci, table_one
 from cartsie.study import _checks as C
 from cartsie.study._item import ItemResult, Output
 from cartsie.study.definitions import (
@@ -57,10 +57,10 @@ def table1(cohort, score: str = "HT"):
     """
     s = study(cohort)
     population, group = TABLE1_SCORES[score]
-    return s.cached(("table1", score), lambda: _table1(s.population(population), group))
+    return s.cached(("table1", score), lambda: _table1(s.population(population), group, score))
 
 
-def _table1(pop: pd.DataFrame, group: str):
+def _table1(pop: pd.DataFrame, group: str, score: str):
     variables = [
         v
         for v in dict.fromkeys(v for v, _ in TABLE1_ROWS.values())
@@ -76,6 +76,8 @@ def _table1(pop: pd.DataFrame, group: str):
         categorical=binary,
         tests=tests or None,
         group_order=["low", "high"],
+        group_label=f"{score} score",
+        value_labels=TABLE1_VALUES,
     )
 
 
@@ -171,8 +173,9 @@ def _check_variable(s: Study, population: str, variable: str) -> None:
 
 
 def _cell(s: Study, score: str, population: str, variable: str, level, group: str) -> dict:
-    """One cell of Table 1: a median with its IQR, or a percentage with its exact (Clopper-Pearson)
-    95% CI and the count in ``n``; the variable's p-value on its "total" cell."""
+    """One cell of Table 1: a median with its exact distribution-free 95% CI (the IQR, which Table 1
+    prints, in the note), or a percentage with its exact (Clopper-Pearson) 95% CI and the count in
+    ``n``; the variable's p-value on its "total" cell."""
     _check_variable(s, population, variable)
     t1 = table1(s, score)
     if group != "total" and not t1.n[group]:
@@ -191,7 +194,15 @@ def _cell(s: Study, score: str, population: str, variable: str, level, group: st
         r = cells[(variable, group, None)]
         if not r["n"]:
             raise unknown
-        return row(r["median"], (r["q1"], r["q3"]), interval="iqr", p=p, n=r["n"])
+        # compared with a published median by its CI (exact, order statistics), not by its IQR
+        pop = s.population(population)
+        grp = TABLE1_SCORES[score][1]
+        values = pop.loc[pop[grp].notna() if group == "total" else pop[grp] == group, variable]
+        m = median_ci(values)
+        iqr = f"IQR {r['q1']:.4g}-{r['q3']:.4g}"
+        return row(
+            m.median, (m.ci_lower, m.ci_upper), p=p, n=r["n"], note=f"{iqr}; exact 95% CI of the median"
+        )
     if (variable, group, level) not in cells:  # a level nobody has: 0 of the known values
         pop = s.population(population)
         grp = TABLE1_SCORES[score][1]

@@ -57,9 +57,9 @@ METRICS = {
 }
 #: Supplementary Table 2: the adjusted logistic models of the HT score
 SUPP_TABLE2 = (
-    supp.logistic_block("late ICAHT grade >= 3", "ht", "ht_high", "late_icaht_severe"),
-    supp.logistic_block("complete response at day 90", "ht", "ht_high", "crr_day90"),
-    supp.logistic_block("response at day 90", "ht", "ht_high", "orr_day90"),
+    supp.logistic_block("Late ICAHT grade >= 3", "ht", "ht_high", "late_icaht_severe"),
+    supp.logistic_block("Complete response at day 90", "ht", "ht_high", "crr_day90"),
+    supp.logistic_block("Response at day 90", "ht", "ht_high", "orr_day90"),
 )
 
 
