@@ -7,7 +7,9 @@ continuous variables and Fisher's exact test for categorical variables." (CART-S
 Table 1 is ``cartsie.descriptive.table_one`` of the paper's variables present in the data: in the
 simpleHT-evaluable population by simpleHT (560 patients in the paper) and in the HT-evaluable
 population by HT (389). Each cell is also an estimate: a median with its IQR, or a percentage with
-its exact (Clopper-Pearson) 95% CI, the variable's p-value on its "total" cell.
+its exact (Clopper-Pearson) 95% CI, the variable's p-value on its "total" cell. A median's interval is
+its exact distribution-free 95% CI (``cartsie.descriptive.median_ci``, order statistics), so that a
+published median is compared with a CI; the IQR that Table 1 prints is in the note.
 
 Run: python analyses/02_table1.py [--data PATIENTS --labs LABS | --example] [--out DIR] [--seed N]
 
@@ -20,7 +22,7 @@ from functools import cache
 import numpy as np
 
 from cartsie import study
-from cartsie.descriptive import table_one
+from cartsie.descriptive import median_ci, table_one
 from cartsie.study import script
 from cartsie.study.definitions import (
     POPULATIONS,
@@ -64,6 +66,8 @@ def table1(score: str):
         categorical=categorical,
         tests=tests or None,
         group_order=["low", "high"],
+        group_label=f"{score} score",
+        value_labels=TABLE1_VALUES,
     )
 
 
@@ -94,11 +98,14 @@ def cell(e, score: str, variable: str, level, part: str) -> None:
     p = t1.summary.drop_duplicates("variable").set_index("variable")["p_value"][variable]
     p = p if part == "total" else np.nan  # the p-value is printed once per variable
     cells = t1.stats[(t1.stats["variable"] == variable) & (t1.stats["group"] == part)]
-    if level is None:  # a median with its IQR
+    if level is None:  # a median with its exact CI, the IQR (as printed) in the note
         r = cells.iloc[0]
         if not r["n"]:
             raise unknown
-        e.set(r["median"], (r["q1"], r["q3"]), interval="iqr", p=p, n=r["n"])
+        in_part = pop[group].notna() if part == "total" else pop[group] == part
+        m = median_ci(pop.loc[in_part, variable])
+        note = f"IQR {r['q1']:.4g}-{r['q3']:.4g}; exact 95% CI of the median"
+        e.set(m.median, (m.ci_lower, m.ci_upper), p=p, n=r["n"], note=note)
         return
     cells = cells[cells["level"].astype(str) == level]
     if cells.empty:  # a level nobody has: 0 of the known values

@@ -217,12 +217,16 @@ with out.table("supp_table2") as save:
     for flag in ("late_icaht_severe", "crr_day90", "orr_day90"):
         try:
             fits.append(adjusted("ht", "ht_high", flag)[0])
-            titles.append(outcome(flag))
+            titles.append(capital(outcome(flag)))
         except CartsieError as exc:  # a model the cohort cannot fit is left out of the table
-            skipped.append(f"{outcome(flag)}: not estimable ({reason(exc)})")
+            skipped.append(f"{capital(outcome(flag))}: not estimable ({reason(exc)})")
     if not fits:
         raise script.NotEstimable("; ".join(skipped))
-    save(regression_table(*fits, labels=COVARIATES, titles=titles, title="Supplementary Table 2"))
+    save(
+        regression_table(
+            *fits, labels=COVARIATES, titles=titles, title="Supplementary Table 2", first_stage=True
+        )
+    )
 
 # -- The ROC curve of HT high for severe late ICAHT -------------------------------------------------
 with out.figure("figure_roc_ht_late_icaht") as save:

@@ -40,6 +40,10 @@ RESPONSES = {  # id stem -> (0/1 column, name)
 }
 
 
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def rate(e, population: str, flag: str, group: str | None = None, level: int | None = None) -> None:
     """Percentage of ``flag`` = 1 in the population (or in its ``group == level``), exact 95% CI."""
     pop = script.need(pops[population], *([group] if group else []), flag, population=population)
@@ -80,7 +84,7 @@ for stem, (flag, name) in RESPONSES.items():
         rate(e, "simple_ht", flag)
     for key, (population, group, _column, _label) in SCORES.items():
         for level, level_name in LEVELS:
-            what = f"{outcome(flag)[:1].upper()}{outcome(flag)[1:]}, {group_name(group, level)}, %"
+            what = f"{capital(outcome(flag))}, {group_name(group, level)}, %"
             with est(f"resp.{stem}90.{key}.{level_name}", what) as e:
                 rate(e, population, flag, group, level)
 
@@ -122,11 +126,15 @@ with out.table("supp_table5") as save:
         try:
             label = f"adjusted logistic model of {outcome(flag)}"
             fits.append(adjusted("simple_ht", "simple_ht_high", flag, label)[0])
-            titles.append(outcome(flag))
+            titles.append(capital(outcome(flag)))
         except CartsieError as exc:  # a model the cohort cannot fit is left out of the table
-            skipped.append(f"{outcome(flag)}: not estimable ({reason(exc)})")
+            skipped.append(f"{capital(outcome(flag))}: not estimable ({reason(exc)})")
     if not fits:
         raise script.NotEstimable("; ".join(skipped))
-    save(regression_table(*fits, labels=COVARIATES, titles=titles, title="Supplementary Table 5"))
+    save(
+        regression_table(
+            *fits, labels=COVARIATES, titles=titles, title="Supplementary Table 5", first_stage=True
+        )
+    )
 
 est.write(out)

@@ -181,7 +181,7 @@ def supplementary(population: str, score: str, title: str):
             skipped.append(f"{ENDPOINTS[endpoint]}: not estimable ({reason(exc)})")
     if not fits:
         raise script.NotEstimable("; ".join(skipped))
-    return regression_table(*fits, labels=COVARIATES, titles=titles, title=title)
+    return regression_table(*fits, labels=COVARIATES, titles=titles, title=title, first_stage=True)
 
 
 SUPPLEMENTARY = {"supp_table4": ("ht", "ht_high"), "supp_table6": ("simple_ht", "simple_ht_high")}

@@ -4,10 +4,11 @@
 cumulative incidence estimates and univariable Fine and Gray models, with death as the competing
 event." (CART-SIE, Methods.)
 
-In the HT-evaluable population: counts, the time to diagnosis and the age at diagnosis (median and
-range), the two-year cumulative incidence (Aalen-Johansen, cmprsk's ``cuminc`` CI) of any and of
-myeloid SPM, Gray's test by HT, and univariable Fine-Gray models (``cmprsk::crr``, sandwich variance)
-on HT high, age, advanced stage, bone-marrow involvement and severe thrombocytopenia.
+In the HT-evaluable population: counts, the time to diagnosis and the age at diagnosis (median with
+its exact CI, and the range), the two-year cumulative incidence (Aalen-Johansen, cmprsk's ``cuminc``
+CI) of any and of myeloid SPM, Gray's test by HT, and univariable Fine-Gray models (``cmprsk::crr``,
+sandwich variance) on HT high, age, advanced stage, bone-marrow involvement and severe
+thrombocytopenia.
 
 Run: python analyses/07_spm.py [--data PATIENTS --labs LABS | --example] [--out DIR] [--seed N]
 
@@ -19,6 +20,7 @@ from functools import cache
 
 from cartsie import figures, study
 from cartsie.competing import cumulative_incidence, fine_gray, gray_test
+from cartsie.descriptive import median_ci
 from cartsie.study import script
 from cartsie.study.definitions import (
     COVARIATES,
@@ -110,7 +112,13 @@ for id_, column, label in (
         if not spm(pop).any():
             raise script.NotEstimable("no second primary malignancy in the HT-evaluable population")
         x = pop.loc[spm(pop), column]
-        e.set(x.median(), (x.min(), x.max()), interval="range", n=len(x))
+        m = median_ci(x)  # the exact 95% CI of the median; the range, which the paper prints, in the note
+        e.set(
+            m.median,
+            (m.ci_lower, m.ci_upper),
+            n=len(x),
+            note=f"range {x.min():.4g}-{x.max():.4g}; exact 95% CI of the median",
+        )
 
 # -- Two-year cumulative incidence (death competing), and Gray's test by HT -------------------------
 with est("spm.cif.2y", "2-year cumulative incidence of SPM, %") as e:
