@@ -175,6 +175,24 @@ def group_name(column: str, level) -> str:
     return f"{column} = {level:g}" if isinstance(level, int | float) else f"{column} = {level}"
 
 
+def risk_groups(flag: pd.Series) -> pd.Series:
+    """A 0/1 risk flag as the groups "low" and "high", in that order (for curves and legends).
+
+    Parameters
+    ----------
+    flag : Series
+        0/1 (missing stays missing).
+
+    Returns
+    -------
+    Series
+        Categorical with categories ``["low", "high"]``.
+    """
+    return pd.Series(
+        pd.Categorical(flag.map({0: "low", 1: "high"}), categories=["low", "high"]), index=flag.index
+    )
+
+
 def _masks(t: pd.DataFrame) -> dict[str, pd.Series]:
     return {
         "infused": t["infused"] == 1,

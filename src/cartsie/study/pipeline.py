@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import pickle
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +34,7 @@ from cartsie.study import estimate as E
 from cartsie.study import report
 from cartsie.study.compare import compare
 from cartsie.study.definitions import Study
-from cartsie.study.registry import ITEMS, Item, item
+from cartsie.study.registry import ITEMS, item
 
 TABLE_FORMATS = ("csv", "md", "html", "docx", "xlsx", "tex")
 FIGURE_FORMATS = ("png", "pdf")
@@ -159,12 +161,99 @@ def write_table(table, stem: Path) -> list[Path]:
     return paths
 
 
+@dataclass
+class _Part:
+    """What one process computed and wrote for its items (picklable, sent back by a worker)."""
+
+    rows: dict[str, list[dict]] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    figures: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # item -> (caption, path)
+    skipped: dict[str, list[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _run_items(s: Study, items: Sequence, out: Path, note: str | None) -> _Part:
+    part = _Part()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for it in items:
+            t0 = time.perf_counter()
+            result = it.analyse(s, note)
+            part.rows[it.name] = result.estimates
+            skipped: list[str] = []
+            drawn = part.figures.setdefault(it.name, [])
+            t1 = time.perf_counter()
+            for output in result.tables:
+                table = _attempt(f"table {output.name}", output.make, skipped)
+                if table is not None:
+                    part.files += write_table(table, out / "tables" / output.name)
+            t2 = time.perf_counter()
+            for output in result.figures:
+                fig = _attempt(f"figure {output.name}", output.make, skipped)
+                if fig is not None:
+                    part.files += save_figure(fig, out / "figures" / output.name)
+                    drawn.append((output.caption, f"figures/{output.name}.png"))
+            t3 = time.perf_counter()
+            part.skipped[it.name] = skipped
+            part.timings |= {
+                f"{it.name}: estimates": t1 - t0,
+                f"{it.name}: tables": t2 - t1,
+                f"{it.name}: figures": t3 - t2,
+            }
+    part.warnings = [str(w.message) for w in caught]
+    return part
+
+
+#: the items run by the second process when two run (the two halves take about the same time on
+#: the built-in cohort: survival's nine figures against the other items' tables and figures)
+SECOND = ("survival",)
+
+
+def jobs_default() -> int:
+    """Processes :func:`run` uses by default: 2 where ``os.fork`` exists and two cores are free
+    (``CARTSIE_JOBS`` overrides), else 1."""
+    env = os.environ.get("CARTSIE_JOBS", "")
+    if env.isdigit() and int(env) >= 1:
+        return min(int(env), 2)
+    return 2 if hasattr(os, "fork") and (os.cpu_count() or 1) >= 2 else 1
+
+
+def _forked(s: Study, items: Sequence, out: Path, note: str | None):
+    """Run ``items`` in a forked child (which shares the parent's data, copy-on-write); returns a
+    function that waits for the child and gives its :class:`_Part`."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, leave without running the parent's exit handlers
+        code = 0
+        try:
+            payload = pickle.dumps(("ok", _run_items(s, items, out, note)))
+        except BaseException as exc:
+            payload, code = pickle.dumps(("error", f"{type(exc).__name__}: {exc}")), 1
+        with os.fdopen(write, "wb") as fh:
+            fh.write(payload)
+        os._exit(code)
+    os.close(write)
+
+    def wait() -> _Part:
+        with os.fdopen(read, "rb") as fh:
+            data = fh.read()
+        os.waitpid(pid, 0)
+        status, value = pickle.loads(data) if data else ("error", "the worker process ended without a result")
+        if status != "ok":
+            raise RuntimeError(f"cartsie reproduce: a worker process failed ({value})")
+        return value
+
+    return wait
+
+
 def run(
     cohort,
     out: str | Path,
-    items: tuple[Item, ...] = ITEMS,
+    items: Sequence = ITEMS,
     note: str | None = None,
     meta: dict | None = None,
+    jobs: int | None = None,
 ) -> Run:
     """Run ``items`` on ``cohort`` and write their outputs under ``out``.
 
@@ -174,12 +263,15 @@ def run(
         The cohort.
     out : path
         The output folder (created).
-    items : tuple of Item
+    items : sequence of Item
         The items (default all, in the paper's order).
     note : str, optional
         Footnote of the figures (the built-in cohort's "synthetic data").
     meta : dict, optional
         What the manifest records (data, seed, input_sha256, title) and ``notes`` for the report.
+    jobs : int, optional
+        1 or 2 processes (default :func:`jobs_default`). With 2 the items of :data:`SECOND` run in a
+        forked process beside the others; the outputs are the same byte for byte.
 
     Returns
     -------
@@ -191,38 +283,30 @@ def run(
     for sub in ("figures", "tables"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     s = Study(cohort, note)
-    files: list[Path] = []
-    rows: list[dict] = []
-    figure_paths: dict[str, str] = {}
-    skipped: list[str] = []
-    timings: dict[str, float] = {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for it in items:
-            t0 = time.perf_counter()
-            result = it.analyse(s, note)
-            rows += result.estimates
-            t1 = time.perf_counter()
-            for output in result.tables:
-                table = _attempt(f"table {output.name}", output.make, skipped)
-                if table is not None:
-                    files += write_table(table, out / "tables" / output.name)
-            t2 = time.perf_counter()
-            for output in result.figures:
-                fig = _attempt(f"figure {output.name}", output.make, skipped)
-                if fig is not None:
-                    files += save_figure(fig, out / "figures" / output.name)
-                    figure_paths[output.caption] = f"figures/{output.name}.png"
-            t3 = time.perf_counter()
-            timings[f"{it.name}: estimates"] = t1 - t0
-            timings[f"{it.name}: tables"] = t2 - t1
-            timings[f"{it.name}: figures"] = t3 - t2
+    jobs = jobs_default() if jobs is None else jobs
+    second = [it for it in items if it.name in SECOND] if jobs > 1 else []
+    first = [it for it in items if it not in second]
+    wait = _forked(s, second, out, note) if second and first else None
+    parts = [_run_items(s, first if wait else items, out, note)]
+    if wait is not None:
+        parts.append(wait())
+    rows, files, figure_paths, skipped, timings = [], [], {}, [], {}
+    caught = [w for part in parts for w in part.warnings]
+    by_item = {name: part for part in parts for name in part.rows}
+    for it in items:
+        part = by_item[it.name]
+        rows += part.rows[it.name]
+        skipped += part.skipped[it.name]
+        timings |= {k: v for k, v in part.timings.items() if k.startswith(f"{it.name}: ")}
+        figure_paths |= dict(part.figures[it.name])
+    for part in parts:
+        files += part.files
     t0 = time.perf_counter()
     estimates = E.frame(rows)
     comparison = compare(estimates)
     if len(items) < len(ITEMS):
         comparison = comparison[comparison["id"].isin(estimates["id"])].reset_index(drop=True)
-    notes = [*meta.pop("notes", []), *skipped, *sorted({f"warning: {w.message}" for w in caught})]
+    notes = [*meta.pop("notes", []), *skipped, *sorted({f"warning: {w}" for w in caught})]
     title = meta.get("title", "CART-SIE: published versus reproduced")
     written = {
         "estimates.csv": estimates.to_csv(index=False),

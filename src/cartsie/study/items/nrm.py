@@ -26,6 +26,7 @@ from cartsie.study.definitions import (
     Study,
     group_name,
     outcome,
+    risk_groups,
     study,
 )
 from cartsie.study.estimate import NotEstimable, estimate, row
@@ -48,9 +49,7 @@ def cif_fit(s: Study, population: str, time: str, event: str, flag: str | None =
         data = _known(s, population, time, event, flag)
         if flag is None:
             return cumulative_incidence(data, time, event)
-        return cumulative_incidence(
-            data.assign(_group=data[flag].map({0: "low", 1: "high"})), time, event, group="_group"
-        )
+        return cumulative_incidence(data.assign(_group=risk_groups(data[flag])), time, event, group="_group")
 
     return s.cached(("cif", population, time, event, flag), fit)
 
@@ -186,4 +185,14 @@ def cif_figure(s: Study, population: str, time: str, event: str, flag: str | Non
     fit = cif_fit(s, population, time, event, flag)
     labels = None if flag is None else GROUP_LABELS[FLAG_GROUPS[flag]]
     p = None if flag is None else gray(s, population, time, event, flag).p_value
-    return figures.cif_plot(fit, cause=1, labels=labels, p_value=p, landmark=landmark, note=s.note)
+    fitted = data if flag is None else data.assign(_group=risk_groups(data[flag]))
+    return figures.cif_plot(
+        fit,
+        df=fitted,
+        cause=1,
+        labels=labels,
+        p_value=p,
+        landmark=landmark,
+        xlabel="Months since infusion",
+        note=s.note,
+    )

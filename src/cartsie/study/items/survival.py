@@ -32,6 +32,7 @@ from cartsie.study.definitions import (
     SCORES,
     Study,
     group_name,
+    risk_groups,
     study,
 )
 from cartsie.study.estimate import NotEstimable, estimate, not_estimable, row
@@ -76,7 +77,7 @@ def km_by(s: Study, key: str, endpoint: str):
     def fit():
         data = known(s, population, endpoint)
         C.need(data, [flag], s)
-        data = data.assign(_group=data[flag].map({0: "low", 1: "high"}))
+        data = data.assign(_group=risk_groups(data[flag]))
         return kaplan_meier(data, f"{endpoint}_months", f"{endpoint}_event", group="_group")
 
     return s.cached(("km", population, endpoint, flag), fit)
