@@ -35,6 +35,7 @@ from cartsie.study.definitions import (
     POPULATIONS,
     SCORES,
     group_name,
+    risk_groups,
 )
 from cartsie.study.estimate import reason
 from cartsie.survival import cox, kaplan_meier, logrank, median_followup
@@ -79,7 +80,7 @@ def km_by(key: str, endpoint: str):
     """Kaplan-Meier of ``endpoint`` by the score ``key``, groups "low" and "high"."""
     population, flag, _group, _label = SCORES[key]
     data = script.need(known(population, endpoint), flag)
-    data = data.assign(risk=data[flag].map({0: "low", 1: "high"}))
+    data = data.assign(risk=risk_groups(data[flag]))  # "low" before "high" in curves and legends
     return kaplan_meier(data, f"{endpoint}_months", f"{endpoint}_event", group="risk")
 
 

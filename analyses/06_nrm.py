@@ -19,7 +19,15 @@ from functools import cache
 from cartsie import figures, study
 from cartsie.competing import cumulative_incidence, gray_test
 from cartsie.study import script
-from cartsie.study.definitions import GROUP_LABELS, LEVELS, POPULATIONS, SCORES, group_name, outcome
+from cartsie.study.definitions import (
+    GROUP_LABELS,
+    LEVELS,
+    POPULATIONS,
+    SCORES,
+    group_name,
+    outcome,
+    risk_groups,
+)
 
 cohort, out = script.setup("nrm", __doc__)
 est = script.Estimates()
@@ -34,14 +42,18 @@ def followed(population: str, time: str, event: str, flag: str | None = None):
     return pop[pop[time].notna() & pop[event].notna()]
 
 
+def with_groups(data, flag: str | None):
+    """``data`` with the risk groups of ``flag`` as a column "risk" ("low" before "high")."""
+    return data if flag is None else data.assign(risk=risk_groups(data[flag]))
+
+
 @cache
 def cif(population: str, time: str, event: str, flag: str | None = None):
     """Aalen-Johansen cumulative incidence of ``event`` (overall, or by the 0/1 ``flag``)."""
     data = followed(population, time, event, flag)
     if flag is None:
         return cumulative_incidence(data, time, event)
-    data = data.assign(risk=data[flag].map({0: "low", 1: "high"}))
-    return cumulative_incidence(data, time, event, group="risk")
+    return cumulative_incidence(with_groups(data, flag), time, event, group="risk")
 
 
 @cache
@@ -117,10 +129,12 @@ with out.figure("nrm_simpleht") as save:
     save(
         figures.cif_plot(
             cif("simple_ht", *NRM, "simple_ht_high"),
+            df=with_groups(data, "simple_ht_high"),  # the patients of the curves, for the numbers at risk
             cause=1,
             labels=GROUP_LABELS["simple_ht_group"],
             p_value=gray("simple_ht", *NRM, "simple_ht_high").p_value,
             landmark=12.0,
+            xlabel="Months since infusion",
             note=out.note,
         )
     )

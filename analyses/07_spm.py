@@ -30,6 +30,7 @@ from cartsie.study.definitions import (
     RISK_GROUPS,
     group_name,
     outcome,
+    risk_groups,
 )
 
 cohort, out = script.setup("spm", __doc__)
@@ -46,14 +47,18 @@ def followed(population: str, time: str, event: str, flag: str | None = None):
     return pop[pop[time].notna() & pop[event].notna()]
 
 
+def with_groups(data, flag: str | None):
+    """``data`` with the risk groups of ``flag`` as a column "risk" ("low" before "high")."""
+    return data if flag is None else data.assign(risk=risk_groups(data[flag]))
+
+
 @cache
 def cif(population: str, time: str, event: str, flag: str | None = None):
     """Aalen-Johansen cumulative incidence of ``event`` (overall, or by the 0/1 ``flag``)."""
     data = followed(population, time, event, flag)
     if flag is None:
         return cumulative_incidence(data, time, event)
-    data = data.assign(risk=data[flag].map({0: "low", 1: "high"}))
-    return cumulative_incidence(data, time, event, group="risk")
+    return cumulative_incidence(with_groups(data, flag), time, event, group="risk")
 
 
 @cache
@@ -158,8 +163,18 @@ for id_, (event, covariate) in FINE_GRAY.items():
 
 # -- The cumulative incidence of SPM, overall and by HT with Gray's test ----------------------------
 with out.figure("spm_cif") as save:
-    script.events(followed("ht", *SPM), "spm_event", "ht")
-    save(figures.cif_plot(cif("ht", *SPM), cause=1, labels=None, p_value=None, landmark=24.0, note=out.note))
+    data = followed("ht", *SPM)
+    script.events(data, "spm_event", "ht")
+    save(
+        figures.cif_plot(
+            cif("ht", *SPM),
+            df=data,  # the patients of the curve, for the numbers at risk
+            cause=1,
+            landmark=24.0,
+            xlabel="Months since infusion",
+            note=out.note,
+        )
+    )
 with out.figure("spm_cif_ht") as save:
     data = followed("ht", *SPM, "ht_high")
     script.both_groups(data, "ht_high")
@@ -167,10 +182,12 @@ with out.figure("spm_cif_ht") as save:
     save(
         figures.cif_plot(
             cif("ht", *SPM, "ht_high"),
+            df=with_groups(data, "ht_high"),
             cause=1,
             labels=GROUP_LABELS["ht_group"],
             p_value=gray("ht", *SPM, "ht_high").p_value,
             landmark=24.0,
+            xlabel="Months since infusion",
             note=out.note,
         )
     )

@@ -46,10 +46,8 @@ NUMBERS = ["value", "ci_lower", "ci_upper", "p_value", "n"]
 TEXTS = ["label", "interval", "reason", "note"]
 #: the numpydoc checks of tests/test_tooling.py
 CHECKS = frozenset({"GL08", "PR01", "PR02", "PR07", "RT01", "SS05"})
-#: the items whose figures need the figures API still to land (figures.save, km_plot(landmark=...),
-#: cif_plot(cause=...), roc_plot): until then reproduce and the scripts skip them alike
-NEW_FIGURES_API = hasattr(figures, "save") and hasattr(figures, "roc_plot")
-WAITING_FOR_FIGURES = {"toxicity", "survival", "nrm", "spm"}
+#: the files compared byte for byte with reproduce's (PDF and Office files carry their own stamps)
+SAME_BYTES = (".csv", ".md", ".tex", ".png")
 
 
 def _env() -> dict:
@@ -103,8 +101,10 @@ def read_estimates(path: Path) -> pd.DataFrame:
 
 
 def _reproduced(paths, out: Path) -> pd.DataFrame:
-    with warnings.catch_warnings():
+    # one process: reproduce's forked worker is unsafe here, beside the threads running the scripts
+    with warnings.catch_warnings(), pytest.MonkeyPatch.context() as mp:
         warnings.simplefilter("ignore")
+        mp.setenv("CARTSIE_JOBS", "1")
         pipeline.reproduce(cohort.load(*paths), out, source="test")
     return read_estimates(out / "estimates.csv")
 
@@ -207,13 +207,17 @@ def _written(folder: Path) -> set[str]:
 
 @pytest.mark.parametrize("name", ITEM_NAMES)
 def test_script_writes_reproduce_files(runs, name):
-    """The tables and figures reproduce writes for the item, and no other."""
+    """The tables and figures reproduce writes for the item, and no other, the same byte for byte."""
     which = "synthetic"
     tables, figs = _outputs(name)
     mine = {f"tables/{t}" for t in tables} | {f"figures/{f}" for f in figs}
     expected = {f for f in _written(runs["base"] / which / "reproduce") if f.rsplit(".", 1)[0] in mine}
     got = _written(runs["base"] / which / name)
     assert got == expected, (sorted(expected - got), sorted(got - expected))
+    for f in sorted(got):
+        if f.endswith(SAME_BYTES):
+            mine, theirs = runs["base"] / which / name / f, runs["base"] / which / "reproduce" / f
+            assert mine.read_bytes() == theirs.read_bytes(), f"{f} differs from reproduce's"
     folder = runs["base"] / which / name
     assert {"estimates.csv", "comparison.csv", "manifest.json"} <= {p.name for p in folder.iterdir()}
 
@@ -229,20 +233,7 @@ def test_tables_written(runs, name):
             assert path.exists() and path.stat().st_size > 0, path.name
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n,
-            marks=pytest.mark.xfail(
-                n in WAITING_FOR_FIGURES and not NEW_FIGURES_API,
-                reason="the figures API these figures call has not landed yet",
-                strict=True,
-            ),
-        )
-        for n in ITEM_NAMES
-    ],
-)
+@pytest.mark.parametrize("name", ITEM_NAMES)
 def test_figures_written(runs, name):
     """On the synthetic cohort every figure of the item is written, as PNG and PDF."""
     _tables, figs = _outputs(name)
