@@ -553,25 +553,5 @@ def validation_report(c) -> str:
     return "\n".join(lines)
 
 
-def run_item(name: str, argv: list[str] | None = None) -> None:
-    """Entry point of the ``analyses/`` scripts: ``cartsie reproduce --item NAME`` with the script's
-    arguments, so that a script reads data exactly as every command does (same options, same messages).
-
-    ``python analyses/05_survival.py [--data PATIENTS [--labs LABS]] [--out DIR] [reading options]``
-
-    Parameters
-    ----------
-    name : str
-        The item of ``cartsie reproduce`` (e.g. ``"survival"``); the outputs go to
-        ``cartsie-output/NAME`` unless ``--out`` is given.
-    argv : list of str, optional
-        The script's arguments (default ``sys.argv[1:]``).
-    """
-    args = list(sys.argv[1:] if argv is None else argv)
-    if not any(a in ("--out", "-o") or a.startswith("--out=") for a in args):
-        args += ["--out", f"cartsie-output/{name}"]
-    reproduce.main(args=[*args, "--item", name], prog_name=f"analyses ({name})")
-
-
 if __name__ == "__main__":  # pragma: no cover
     main()
