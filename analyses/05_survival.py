@@ -228,7 +228,7 @@ for endpoint in ("os", "pfs", "dor"):
         save(
             figures.km_plot(
                 km_overall(endpoint),
-                labels={"all": "All patients"},
+                labels={"all": "Responders" if endpoint == "dor" else "All patients"},
                 xlabel=xlabel(endpoint),
                 landmark=LANDMARK,
                 note=out.note,

@@ -262,7 +262,7 @@ def analyse(cohort, note: str | None = None) -> ItemResult:
 def _km_figure(s: Study, key: str | None, endpoint: str):
     if key is None:
         km = km_overall(s, endpoint)
-        labels = {"all": "All patients"}
+        labels = {"all": "Responders" if endpoint == "dor" else "All patients"}
         return figures.km_plot(km, labels=labels, xlabel=_xlabel(endpoint), landmark=LANDMARK, note=s.note)
     km = km_by(s, key, endpoint)
     _tested(s, key, endpoint)
