@@ -65,8 +65,8 @@ def _wald_p_span(r: Span, lo: Span, hi: Span) -> Span:
     return Span(_sf2(z_max), _sf2(z_min))
 
 
-def _read_ratio(row: rules.Row) -> tuple[tuple[float, Span], ...] | None:
-    """(value, lower, upper) of a ratio row as numbers with their rounding, or None."""
+def _read_triple(row: rules.Row) -> tuple[tuple[float, Span], ...] | None:
+    """(value, lower, upper) of a row with an interval, as numbers with their rounding, or None."""
     parsed = [number(row[c]) for c in ("value", "ci_low", "ci_high")]
     if any(p is None for p in parsed):
         return None
@@ -97,7 +97,7 @@ def ratio_p(row: rules.Row) -> Finding | None:
     if not row["p"].strip():
         return None
     printed = p_value(row["p"])
-    parsed = _read_ratio(row)
+    parsed = _read_triple(row)
     if printed is None or parsed is None or parsed[0][0] <= 0:
         what = "its p" if printed is None else "the ratio and both CI limits"
         return Finding(row["id"], "ratio_p", row["p"], "", None, f"cannot read {what} as numbers")
@@ -167,7 +167,7 @@ def ratio_ci_symmetry(row: rules.Row) -> Finding:
         it meets the printed estimate's rounding interval. When not, the detail gives what each pair
         of the three numbers implies for the third, and whether its p is the printed one.
     """
-    parsed = _read_ratio(row)
+    parsed = _read_triple(row)
     if parsed is None or min(v for v, _ in parsed) <= 0:
         return Finding(
             row["id"],
@@ -256,7 +256,7 @@ def _counts_detail(a: float, b: float, n_a: int, n_b: int, row: rules.Row) -> st
         f": OR {fmt(math.exp(log_or))}, Wald 95% CI {fmt(math.exp(log_or - Z * se))}-"
         f"{fmt(math.exp(log_or + Z * se))}, p = {fmt(_sf2(log_or / se), 2)}"
     )
-    parsed = _read_ratio(row)
+    parsed = _read_triple(row)
     if parsed is not None and parsed[1][0] > 0 and parsed[2][0] > parsed[1][0]:
         se_printed = (_log(parsed[2][0]) - _log(parsed[1][0])) / (2 * Z)
         text += (
@@ -408,7 +408,7 @@ def estimate_in_interval(row: rules.Row) -> Finding | None:
     """
     if not (row["ci_low"].strip() and row["ci_high"].strip()):
         return None
-    parsed = _read_ratio(row)
+    parsed = _read_triple(row)
     kind = "range" if "range" in row.get("note", "") else "CI"
     printed = f"{row['value'].strip()} ({kind} {row['ci_low'].strip()}-{row['ci_high'].strip()})"
     if parsed is None:
