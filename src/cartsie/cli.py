@@ -510,6 +510,43 @@ def synth(out: Path, seed: int, n_enrolled: int) -> None:
         click.echo(f"wrote {path} (synthetic data)")
 
 
+@main.command("audit")
+@click.argument("published_csv", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=Path("cartsie-audit"),
+    show_default=True,
+    help="Folder for audit.csv, audit.md and audit.html.",
+)
+@_friendly
+def audit_command(published_csv: Path | None, out: Path) -> None:
+    """Audit published numbers against each other, from the published table alone.
+
+    PUBLISHED_CSV is a table of published numbers in the format of cartsie's
+    data/published_estimates.csv (id, population, analysis, endpoint, comparison, statistic, value,
+    ci_low, ci_high, p, note); default: the CART-SIE paper's, shipped with cartsie. Recomputes what
+    the printed numbers determine -- the p-value each ratio's CI implies (Wald) and the CI's symmetry,
+    Table 1's percentages, sums and p-values (Fisher's exact test, chi-square with and without
+    continuity correction), odds ratios from the rates they compare, likelihood ratios from
+    sensitivity and specificity -- allowing for the rounding of every printed number. Writes
+    audit.csv (id, check, published, recomputed, consistent, detail), audit.md and audit.html.
+    Reads no patient data.
+    """
+    from cartsie.study import audit as audit_module
+
+    table = None if published_csv is None else audit_module.read_published(published_csv)
+    result = audit_module.audit(table)
+    audit_module.write(result, out, audit_module.source_line(published_csv))
+    total = audit_module.summary(result).iloc[-1]
+    click.echo(f"wrote audit.csv, audit.md, audit.html to {out}/ (open {out}/audit.html)")
+    click.echo(
+        f"{int(total['total'])} checks: {int(total['consistent'])} consistent, "
+        f"{int(total['inconsistent'])} inconsistent, {int(total['not checkable'])} not checkable"
+    )
+
+
 def validation_report(c) -> str:
     """Plain-text validation report of a loaded cohort (aggregates only, no patient rows).
 
