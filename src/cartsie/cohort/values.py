@@ -158,15 +158,37 @@ def _check_unique(ids: pd.Series, df: pd.DataFrame, report: Report) -> None:
             )
 
 
+_FLOAT_ZERO = re.compile(r"\.0$")
+
+
+def _yes_no_word(value) -> str | None:
+    """One cell of a yes/no column as the word it is matched on: trimmed, lower case, "1.0" as "1"."""
+    out = _clean(value)
+    return None if out is None else _FLOAT_ZERO.sub("", out.lower())
+
+
 def coerce_binary(df: pd.DataFrame, col: str, table: str, report: Report, options: Options) -> pd.Series:
     raw = df[col]
-    t = _declared_missing(
-        text(raw).str.lower().str.replace(r"\.0$", "", regex=True), table, col, df, options, report
+    # Every step on the distinct values only: a yes/no column (the labs' ``synthetic`` flag: one
+    # value on millions of rows) holds a handful of them.
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    words = [_yes_no_word(v) for v in uniques]
+    if options.na:
+        hit = np.array([w is not None and w.lower() in options.na for w in words], dtype=bool)
+        n_hit = int(np.count_nonzero(hit[codes[codes >= 0]])) if hit.any() else 0
+        if n_hit:
+            report.note(
+                f"{table} table, column {col!r}: {n_hit} value(s) declared missing (na=) read as missing"
+            )
+        words = [None if h else w for w, h in zip(words, hit, strict=True)]
+    # code -1 (an empty cell) picks the last entry: missing, not a problem
+    value = np.array(
+        [0 if w in schema.FALSE_WORDS else 1 if w in schema.TRUE_WORDS else -1 for w in words] + [-1]
     )
-    out = pd.Series(pd.NA, index=df.index, dtype="Int64")
-    out[t.isin(schema.TRUE_WORDS).fillna(False).to_numpy(bool)] = 1
-    out[t.isin(schema.FALSE_WORDS).fillna(False).to_numpy(bool)] = 0
-    bad = out.isna() & t.notna()
+    unread = np.array([w is not None for w in words] + [False], dtype=bool)
+    at = value[codes]
+    out = pd.Series(pd.arrays.IntegerArray(np.maximum(at, 0), at < 0), index=df.index, dtype="Int64")
+    bad = pd.Series(unread[codes] & (at < 0), index=df.index)
     if bad.any():
         shown = ", ".join(repr(v) for v in raw[bad].astype(str).unique()[:4])
         report.problem(
