@@ -373,7 +373,7 @@ def _fit(x, y, method, ci, conf_level, z, terms, func) -> dict:
         out["penalized"] = fit.objective
         return out
     beta, cov, converged, iterations = _ml_fit(x, y)
-    sep = _logit.separation(x, y)
+    sep = _logit.separation(x, y, beta=beta)
     if sep.kind != "none":
         infinite = _warn_separation(sep, terms, func)
         return _separated(beta, cov, sep, terms, converged, iterations, infinite, z if ci == "wald" else None)
