@@ -60,11 +60,16 @@ def _clean(value) -> str | None:
     return None if out.lower() in MISSING_WORDS else out
 
 
+def _strings(distinct: list, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """A text Series whose row ``i`` is ``distinct[codes[i]]`` (None, and code -1, are <NA>): the
+    distinct values are checked as text once, not once per row."""
+    return pd.Series(pd.array([*distinct, None], dtype="string").take(codes), index=index)
+
+
 def _per_distinct(s: pd.Series, clean) -> pd.Series:
     """``clean`` applied once per distinct value of ``s`` (registry columns repeat a few values)."""
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    cleaned = np.array([clean(v) for v in uniques] + [None], dtype=object)  # the last one: missing
-    return pd.Series(cleaned[codes], index=s.index, dtype="string")  # code -1 picks the last one
+    return _strings([clean(v) for v in uniques], codes, s.index)  # code -1 picks the last: missing
 
 
 def text(s: pd.Series) -> pd.Series:
@@ -204,22 +209,42 @@ def coerce_binary(df: pd.DataFrame, col: str, table: str, report: Report, option
 
 def coerce_category(df, col: str, table: str, report: Report, options: Options):
     spec = (schema.PATIENTS if table == "patients" else schema.LABS)[col]
-    t = _declared_missing(text(df[col]), table, col, df, options, report)
+    # each step on the distinct values (a category column holds a handful), then spread to the rows
+    codes, uniques = pd.factorize(df[col], use_na_sentinel=True)
+    texts = [_clean(v) for v in uniques]
+    if options.na:
+        hit = [t is not None and t.lower() in options.na for t in texts]
+        n_hit = int(np.count_nonzero(np.array([*hit, False])[codes]))
+        if n_hit:
+            report.note(
+                f"{table} table, column {col!r}: {n_hit} value(s) declared missing (na=) read as missing"
+            )
+        texts = [None if h else t for t, h in zip(texts, hit, strict=True)]
     lookup = {c.lower(): c for c in spec.codes}
     lookup.update({k.lower(): v for k, v in spec.aliases.items()})
-    mapped = t.str.lower().map(lookup)
-    unknown = mapped.isna() & t.notna()
+    mapped = [None if t is None else lookup.get(t.lower()) for t in texts]
+    unknown_distinct = [t is not None and m is None for t, m in zip(texts, mapped, strict=True)]
     detail = None
-    if unknown.any():
+    if any(unknown_distinct):
+        unknown = np.array([*unknown_distinct, False])[codes]
         if col in OPEN_CATEGORIES:
-            detail = t.where(unknown)
-            mapped = mapped.where(~unknown, "other")
-        else:
-            shown = ", ".join(repr(v) for v in t[unknown].unique()[:4])
-            report.problem(
-                table, col, df, unknown, f"unknown value(s) {shown}", f"Use one of {', '.join(spec.codes)}."
+            detail = _strings(
+                [t if u else None for t, u in zip(texts, unknown_distinct, strict=True)], codes, df.index
             )
-    return mapped.astype("string"), detail
+            mapped = ["other" if u else m for m, u in zip(mapped, unknown_distinct, strict=True)]
+        else:
+            # in the order the rows first show them, as the rows' own unique() would
+            bad = dict.fromkeys(t for t, u in zip(texts, unknown_distinct, strict=True) if u)
+            shown = ", ".join(repr(v) for v in list(bad)[:4])
+            report.problem(
+                table,
+                col,
+                df,
+                pd.Series(unknown, index=df.index),
+                f"unknown value(s) {shown}",
+                f"Use one of {', '.join(spec.codes)}.",
+            )
+    return _strings(mapped, codes, df.index), detail
 
 
 def _marks_of(v: pd.Series):
