@@ -19,6 +19,59 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import optimize, special, stats
 
+#: R's logit link (``binomial()$linkinv``, ``$mu.eta`` in C): beyond +-30 the linear predictor is
+#: clamped and the derivative is machine epsilon
+_THRESH = 30.0
+_EPS = float(np.finfo(float).eps)
+
+
+def _linkinv(eta: np.ndarray) -> np.ndarray:
+    tmp = np.where(
+        eta < -_THRESH, _EPS, np.where(eta > _THRESH, 1 / _EPS, np.exp(np.clip(eta, -_THRESH, _THRESH)))
+    )
+    return tmp / (1 + tmp)
+
+
+def _mu_eta(eta: np.ndarray) -> np.ndarray:
+    e = np.exp(np.clip(eta, -_THRESH, _THRESH))
+    return np.where(np.abs(eta) > _THRESH, _EPS, e / ((1 + e) * (1 + e)))
+
+
+def _deviance(y: np.ndarray, mu: np.ndarray) -> float:
+    """``sum(binomial()$dev.resids(y, mu, 1))`` for y in {0, 1}: 2 (y log(y/mu) + (1-y) log((1-y)/(1-mu)))."""
+    return float(2 * np.sum(np.where(y != 0, np.log(1 / mu), np.log(1 / (1 - mu)))))
+
+
+def glm_fit(x: np.ndarray, y: np.ndarray, maxit: int = 25, epsilon: float = 1e-8):
+    """R's ``glm.fit`` for ``binomial(link = "logit")`` with unit weights: IRLS from ``mustart = (y +
+    0.5) / 2``, stopping when ``|dev - dev_old| / (|dev| + 0.1) < epsilon`` or after ``maxit``
+    iterations (``glm.control``'s defaults).
+
+    Returns ``(beta, cov, converged, iterations)``: the last iterate, and as ``summary.glm`` the
+    inverse of ``X' W X`` with the weights of the last iteration (those of the iterate before it,
+    which the last weighted least-squares step used).
+    """
+    mu = (y + 0.5) / 2
+    eta = np.log(mu / (1 - mu))
+    devold = _deviance(y, mu)
+    beta = np.zeros(x.shape[1])
+    converged, iterations, wx = False, 0, x
+    for iterations in range(1, maxit + 1):  # noqa: B007 (the count after the loop is glm's iter)
+        mu_eta = _mu_eta(eta)
+        z = eta + (y - mu) / mu_eta
+        w = np.sqrt(mu_eta * mu_eta / (mu * (1 - mu)))
+        wx = x * w[:, None]
+        beta = np.linalg.lstsq(wx, z * w, rcond=None)[0]
+        eta = x @ beta
+        mu = _linkinv(eta)
+        dev = _deviance(y, mu)
+        if abs(dev - devold) / (abs(dev) + 0.1) < epsilon:
+            converged = True
+            break
+        devold = dev
+    pinv = np.linalg.pinv(wx)
+    return beta, pinv @ pinv.T, converged, iterations
+
 
 @dataclass
 class Fit:

@@ -178,18 +178,7 @@ def _design_matrix(data, covariates, reference, func) -> tuple[Design, np.ndarra
 
 
 def _ml_fit(x: np.ndarray, y: np.ndarray):
-    # statsmodels' GLM modules only, on first use: statsmodels.api imports all of statsmodels (~0.7 s)
-    from statsmodels.genmod.families import Binomial
-    from statsmodels.genmod.generalized_linear_model import GLM
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # separation and convergence are diagnosed by us
-        res = GLM(y, x, family=Binomial()).fit(maxiter=25, tol=1e-9, rtol=1e-8)
-    iterations = int(res.fit_history.get("iteration", 0))
-    # the covariance of the last weighted least-squares step (weights of the previous iterate), as
-    # glm's summary uses the QR decomposition of its last iteration
-    cov = np.asarray(res.cov_params(), dtype=float)
-    return np.asarray(res.params, dtype=float), cov, bool(res.converged), iterations
+    return _logit.glm_fit(x, y, maxit=25, epsilon=1e-8)
 
 
 def _table(coef, se, lower, upper, terms) -> pd.DataFrame:
@@ -264,10 +253,11 @@ def logistic(
 
     Notes
     -----
-    ``method="ml"``: R's ``glm(family = binomial)`` and ``summary()``, fitted by statsmodels' GLM
-    (IRLS from glm's starting values) with glm's stopping rule (``|dev - dev_old| / (|dev| + 0.1) <
-    1e-8``, at most 25 iterations), so that estimates, SEs (inverse Fisher information of the last
-    IRLS step, as glm's QR), iterations and the last iterate of a separated fit are glm's;
+    ``method="ml"``: R's ``glm(family = binomial)`` and ``summary()``, fitted as ``glm.fit`` does
+    (IRLS from glm's starting values, glm's clamped logit link) with glm's stopping rule
+    (``|dev - dev_old| / (|dev| + 0.1) < 1e-8``, at most 25 iterations), so that estimates, SEs
+    (inverse Fisher information of the last IRLS step, as glm's QR), iterations and the last iterate
+    of a separated fit are glm's;
     z = coef / se, two-sided normal p. ``ci="profile"``: the limits are the exact roots of the
     profile deviance ``2 (l(b_hat) - max l | b_j) = qchisq(conf_level, 1)`` (our own code, each
     root to 1e-12); R's ``confint`` (MASS) interpolates a spline through a grid of that profile and
