@@ -17,7 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special
+
+from cartsie._dist import chi2_ppf
+
+# scipy.optimize (profile limits, separation LP) is imported on first use: ~0.4 s
 
 #: R's logit link (``binomial()$linkinv``, ``$mu.eta`` in C): beyond +-30 the linear predictor is
 #: clamped and the derivative is machine epsilon
@@ -152,6 +156,8 @@ def newton(
 
 def _side_root(f, b0: float, step: float, max_steps: int = 400) -> float:
     """Root of ``f`` (negative at ``b0``) on the side of ``step``; +-inf if none within reach."""
+    from scipy import optimize
+
     prev = b0
     for k in range(1, max_steps + 1):
         b = b0 + k * step
@@ -168,7 +174,7 @@ def profile_limits(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Exact profile (penalised) likelihood confidence limits of every coefficient."""
     best = objective(x, y, beta_hat, firth)
-    q = stats.chi2.ppf(conf_level, 1)
+    q = chi2_ppf(conf_level, 1)
     p = x.shape[1]
     lower, upper = np.full(p, np.nan), np.full(p, np.nan)
     for j in range(p):
@@ -193,6 +199,8 @@ class Separation:
 
 
 def _lp(c, a_ub, b_ub, bounds):
+    from scipy import optimize
+
     res = optimize.linprog(c, A_ub=a_ub, b_ub=b_ub, bounds=bounds, method="highs")
     return res.x if res.status == 0 else None
 

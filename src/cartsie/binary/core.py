@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cartsie._checks import complete_cases, describe_rows, numeric, require_columns
 from cartsie._design import Design, build_design
+from cartsie._dist import norm_ppf, norm_sf
 from cartsie._missing import warn_dropped
 from cartsie._results import TableResult
 from cartsie.binary import _logit
@@ -192,7 +192,7 @@ def _table(coef, se, lower, upper, terms) -> pd.DataFrame:
                 "ci_lower": np.exp(lower),
                 "ci_upper": np.exp(upper),
                 "z": z,
-                "p_value": 2 * stats.norm.sf(np.abs(z)),
+                "p_value": 2 * norm_sf(np.abs(z)),
             },
             index=pd.Index(terms, name="term"),
         )
@@ -309,7 +309,7 @@ def logistic(
     y = _outcome(data, outcome, func)
     design, x = _design_matrix(data, covariates, reference, func)
     terms = [INTERCEPT, *design.terms]
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    z = norm_ppf(1 - (1 - conf_level) / 2)
     fit = _fit(x, y, method, ci, conf_level, z, terms, func)
     loglik = _logit.loglik(x, y, fit["lp_params"])
     ybar = y.mean()
