@@ -1,5 +1,6 @@
 """Numerical core of :func:`cartsie.binary.logistic` (our own code where no library gives R's answer).
 
+* R's ``glm.fit`` (IRLS) for the maximum likelihood fit, as glm iterates and stops (:func:`glm_fit`).
 * Newton-Raphson for the logistic log-likelihood or Firth's penalised log-likelihood
   ``l*(b) = l(b) + 1/2 log det I(b)``, with some coefficients held fixed (for profiles) and step
   halving; Firth's modified score is ``X' (y - p + h (1/2 - p))``, ``h`` the hat diagonal of
@@ -10,6 +11,8 @@
 * Separation (Albert & Anderson 1984) by linear programming (Konis 2007): a direction ``d != 0``
   with ``(2 y_i - 1) x_i' d >= 0`` for every row exists exactly when the maximum likelihood
   estimate is not finite; the coefficients that are non-zero in some such direction are infinite.
+  By Gordan's alternative, weights ``|y - p(b)| > 0`` whose weighted rows nearly cancel (the score at
+  a finite fit) prove that no such direction exists, which settles the usual case without the LP.
 """
 
 from __future__ import annotations
