@@ -138,9 +138,13 @@ def daily_grid(
     if n == 0:
         return out.reshape(shape), np.ones(shape, dtype=bool)
     q = (patients[:, None].astype(np.int64) * _KEY_STRIDE + (days[None, :] + _DAY_OFFSET)).ravel()
-    keys = series.keys
-    prev = np.searchsorted(keys, q, side="right") - 1
-    nxt = np.searchsorted(keys, q, side="left")
+    # Only the rows of these patients are searched: every row before them has a smaller key than
+    # any query, every row after them a larger one, so the positions are those in the whole series.
+    lo = int(np.searchsorted(series.code, patients.min(), side="left")) if len(patients) else 0
+    hi = int(np.searchsorted(series.code, patients.max(), side="right")) if len(patients) else 0
+    keys = series.keys[lo:hi]
+    prev = np.searchsorted(keys, q, side="right") - 1 + lo
+    nxt = np.searchsorted(keys, q, side="left") + lo
     pat = np.repeat(patients, len(days))
     qday = np.tile(days, len(patients))
     prev_c = np.clip(prev, 0, n - 1)
