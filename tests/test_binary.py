@@ -270,3 +270,46 @@ def test_missing_rows_dropped_and_counted():
     complete = df[["y", *covariates(case)]].notna().all(axis=1)
     assert res.n == complete.sum() and res.n_missing == (~complete).sum() == 4
     assert "(y: 1, age: 3" in str(caught[0].message)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_glm_fit_agrees_with_statsmodels_glm(seed):
+    """The IRLS engine (R's glm.fit) reaches the maximum statsmodels' GLM reaches, with the same
+    covariance (the inverse information of the last step), on designs with and without ties."""
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
+
+    from cartsie.binary import _logit
+
+    rng = np.random.default_rng(seed)
+    n = 60 + 400 * seed
+    x = np.column_stack([np.ones(n), rng.normal(size=n), rng.integers(0, 2, n), rng.integers(0, 4, n)])
+    y = (rng.random(n) < 1 / (1 + np.exp(-(x @ np.array([-0.5, 0.8, -0.6, 0.3]))))).astype(float)
+    beta, cov, converged, iterations = _logit.glm_fit(x, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = GLM(y, x, family=Binomial()).fit(maxiter=25, tol=1e-9, rtol=1e-8)
+    assert converged and ref.converged and 3 <= iterations <= 8
+    np.testing.assert_allclose(beta, ref.params, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(cov, ref.cov_params(), rtol=1e-6, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_separation_certificate_agrees_with_the_lp(seed):
+    """separation() given the fit certifies 'none' only where the linear program finds none; on
+    separated data it falls back to the program."""
+    from cartsie.binary import _logit
+
+    rng = np.random.default_rng(seed)
+    n = 30 + 20 * seed
+    x = np.column_stack([np.ones(n), rng.normal(size=n), rng.integers(0, 2, n)])
+    y = (rng.random(n) < 0.4).astype(float)
+    if seed % 2:  # quasi-complete (odd seeds) or complete (seed 7) separation on the binary covariate
+        y[x[:, 2] == 1] = 1.0
+        if seed == 7:
+            y = (x[:, 1] > 0).astype(float)
+    beta = _logit.glm_fit(x, y)[0]
+    with_fit, lp_only = _logit.separation(x, y, beta=beta), _logit.separation(x, y)
+    assert with_fit.kind == lp_only.kind
+    np.testing.assert_array_equal(with_fit.direction, lp_only.direction)
+    assert (lp_only.kind == "none") == (seed % 2 == 0)

@@ -44,8 +44,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from cartsie._dist import norm_ppf
 from cartsie._results import Result
 
 TIMEWTS = ("n", "S", "S/G", "n/G2", "I")
@@ -402,7 +402,7 @@ def concordance_arrays(
         estimate = 1 - estimate
         count = count[[1, 0, 2, 3, 4]]
     se = math.sqrt(variance) if np.isfinite(variance) else math.nan
-    z = float(stats.norm.ppf(1 - (1 - conf_level) / 2))
+    z = float(norm_ppf(1 - (1 - conf_level) / 2))
     if math.isnan(estimate) or math.isnan(se):
         lower = upper = math.nan
     else:

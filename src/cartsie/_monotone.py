@@ -33,11 +33,19 @@ maximum. Otherwise -- a monotone likelihood, or a relaxation too loose -- the fu
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import optimize, sparse
+
+if TYPE_CHECKING:
+    from scipy import sparse
+
+# scipy.optimize and scipy.sparse are imported by the functions below, on first use (~0.4 s)
 
 
 def _solve(c: np.ndarray, a_ub: sparse.csr_matrix, bounds: list) -> np.ndarray | None:
+    from scipy import optimize
+
     res = optimize.linprog(c, A_ub=a_ub, b_ub=np.zeros(a_ub.shape[0]), bounds=bounds, method="highs")
     return res.x if res.status == 0 else None
 
@@ -46,6 +54,8 @@ def _constraints(
     x: np.ndarray, last_set: np.ndarray, events: np.ndarray, event_set: np.ndarray, block_start: np.ndarray
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Inequalities ``A z <= 0`` in ``z = (d, m)`` and the objective (total slack) to maximise."""
+    from scipy import sparse
+
     p = x.shape[1]
     k = len(block_start)
     rows = np.flatnonzero(last_set >= 0)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cartsie._checks import complete_cases, require_columns, time_event
+from cartsie._dist import norm_ppf
 from cartsie.errors import InputError
 
 #: R's ``sqrt(.Machine$double.eps)``, the tolerance of ``aeqSurv`` and ``quantile.survfit``.
@@ -37,7 +37,7 @@ def z_value(conf_level: float, func: str) -> float:
     """Two-sided normal quantile ``qnorm(1 - (1 - conf_level) / 2)``, validating ``conf_level``."""
     if not isinstance(conf_level, int | float) or not 0 < conf_level < 1:
         raise InputError(f"{func}(): conf_level must be a number between 0 and 1, got {conf_level!r}.")
-    return float(stats.norm.ppf(1 - (1 - conf_level) / 2))
+    return float(norm_ppf(1 - (1 - conf_level) / 2))
 
 
 def distinct_times(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -222,7 +222,7 @@ def lp_adjusted(
     if len(data) == 0:
         raise InputError(f"{func}(): no row has the score, every adjust_for covariate and the outcome.")
     warn_dropped(func, df, [score, *adjust_for, *response], n_missing, stacklevel=2)
-    lp = _lp_name(data.columns)
+    lp = _lp_name(df.columns)  # the caller's columns: ``data`` holds only those used
     ref1, ref2 = _split_reference(reference, adjust_for, [score])
     first = fit(data, adjust_for, ref1)
     staged = data.assign(**{lp: first.linear_predictor(data).to_numpy()})

@@ -13,15 +13,17 @@ import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import click
-import pandas as pd
 
 from cartsie import __version__
 from cartsie.datasets import example_path
 from cartsie.errors import CartsieError, InputError
 from cartsie.units import CANONICAL
+
+if TYPE_CHECKING:  # pandas comes with the commands that need it, so `cartsie --help` starts fast
+    import pandas as pd
 
 EXIT_BAD_INPUT = 2
 
@@ -395,6 +397,8 @@ def validate(patients: Path | None, labs: Path | None, suggest_map: bool, exampl
 
 
 def _suggested_map(patients, labs, kwargs: dict) -> pd.DataFrame:
+    import pandas as pd
+
     from cartsie.cohort import Report, make_options, read_file, suggest_map
 
     options = make_options(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported by the readers below, not by example_path (the CLI's)
+    import pandas as pd
 
 
 def example_path(name: str) -> Path:
@@ -35,6 +37,8 @@ def example_patients() -> pd.DataFrame:
         characteristics and labs in canonical units, dates of infusion, response and events; read
         with ``pd.read_csv`` and nothing converted (load it with :func:`cartsie.cohort.load`).
     """
+    import pandas as pd
+
     return pd.read_csv(example_path("example_patients.csv"))
 
 
@@ -47,4 +51,6 @@ def example_labs() -> pd.DataFrame:
         ``patient_id``, ``day`` (days since infusion), ``anc`` and ``plt`` (10^9/L), ``hb`` (g/dL),
         one row per draw of the patients of :func:`example_patients`.
     """
+    import pandas as pd
+
     return pd.read_csv(example_path("example_labs.csv"))

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cartsie._accuracy import (
     _clopper_pearson,
@@ -21,6 +20,7 @@ from cartsie._accuracy import (
     _placements,
     _youden,
 )
+from cartsie._dist import norm_ppf, norm_sf
 from cartsie._results import Result, TableResult
 from cartsie.errors import DirectionWarning, InputError
 
@@ -46,7 +46,7 @@ DIRECTIONS = ("<", ">", "auto")
 def _z(conf_level: float, func: str) -> float:
     if not isinstance(conf_level, int | float) or not 0 < conf_level < 1:
         raise InputError(f"{func}(): conf_level must be a number between 0 and 1, got {conf_level!r}.")
-    return float(stats.norm.ppf(1 - (1 - conf_level) / 2))
+    return float(norm_ppf(1 - (1 - conf_level) / 2))
 
 
 def _positions(mask: np.ndarray, index) -> str:
@@ -591,7 +591,7 @@ def delong_test(
     d = auc_a - auc_b
     # pROC: 0 / 0 -> z = 0 (p = 1); d / 0 -> +-Inf (p = 0)
     z = d / sig if sig > 0 else (0.0 if d == 0 else math.copysign(math.inf, d))
-    p = float(2 * stats.norm.sf(abs(z)))
+    p = float(2 * norm_sf(abs(z)))
     return DeLongTest(
         auc_a,
         auc_b,

@@ -22,15 +22,20 @@ above 30 "mg/dL", which is almost surely mg/L).
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from cartsie.errors import CohortWarning, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# numpy and pandas are imported by the functions that use them: the command line reads CANONICAL
+# for its help text, and ``cartsie --help`` should not wait for pandas.
 
 CANONICAL: dict[str, str] = {
     "anc": "10^9/L",
@@ -184,6 +189,8 @@ def anc_from_percent(percent, wbc):
     ndarray of float
         ``percent / 100 * wbc`` (NaN where either is missing).
     """
+    import numpy as np
+
     return np.asarray(percent, dtype=float) / 100.0 * np.asarray(wbc, dtype=float)
 
 
@@ -206,8 +213,8 @@ class UnitRule:
 
     analyte: str
     suspect: str
-    above: float = np.inf
-    below: float = -np.inf
+    above: float = math.inf
+    below: float = -math.inf
 
 
 # Plausible medians in canonical units for adults before CAR T-cell therapy, and what a median far
@@ -273,6 +280,8 @@ def check_magnitude(
         Empty when every median is plausible. The first matching rule per column is reported
         (rules are ordered from the most to the least specific).
     """
+    import pandas as pd
+
     if columns is None:
         columns = {c: c for c in df.columns if c in CANONICAL}
     elif not isinstance(columns, Mapping):
@@ -340,6 +349,9 @@ def parse_censored(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     censored : Series of bool
         True where a sign was present (callers warn about these).
     """
+    import numpy as np
+    import pandas as pd
+
     s = pd.Series(values)
     out = pd.to_numeric(s, errors="coerce").astype(float)
     text = s[out.isna() & s.notna()].astype(str)

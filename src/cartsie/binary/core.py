@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-from scipy import stats
 
 from cartsie._checks import complete_cases, describe_rows, numeric, require_columns
 from cartsie._design import Design, build_design
+from cartsie._dist import norm_ppf, norm_sf
 from cartsie._missing import warn_dropped
 from cartsie._results import TableResult
 from cartsie.binary import _logit
@@ -179,14 +178,7 @@ def _design_matrix(data, covariates, reference, func) -> tuple[Design, np.ndarra
 
 
 def _ml_fit(x: np.ndarray, y: np.ndarray):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # separation and convergence are diagnosed by us
-        res = sm.GLM(y, x, family=sm.families.Binomial()).fit(maxiter=25, tol=1e-9, rtol=1e-8)
-    iterations = int(res.fit_history.get("iteration", 0))
-    # the covariance of the last weighted least-squares step (weights of the previous iterate), as
-    # glm's summary uses the QR decomposition of its last iteration
-    cov = np.asarray(res.cov_params(), dtype=float)
-    return np.asarray(res.params, dtype=float), cov, bool(res.converged), iterations
+    return _logit.glm_fit(x, y, maxit=25, epsilon=1e-8)
 
 
 def _table(coef, se, lower, upper, terms) -> pd.DataFrame:
@@ -200,7 +192,7 @@ def _table(coef, se, lower, upper, terms) -> pd.DataFrame:
                 "ci_lower": np.exp(lower),
                 "ci_upper": np.exp(upper),
                 "z": z,
-                "p_value": 2 * stats.norm.sf(np.abs(z)),
+                "p_value": 2 * norm_sf(np.abs(z)),
             },
             index=pd.Index(terms, name="term"),
         )
@@ -261,10 +253,11 @@ def logistic(
 
     Notes
     -----
-    ``method="ml"``: R's ``glm(family = binomial)`` and ``summary()``, fitted by statsmodels' GLM
-    (IRLS from glm's starting values) with glm's stopping rule (``|dev - dev_old| / (|dev| + 0.1) <
-    1e-8``, at most 25 iterations), so that estimates, SEs (inverse Fisher information of the last
-    IRLS step, as glm's QR), iterations and the last iterate of a separated fit are glm's;
+    ``method="ml"``: R's ``glm(family = binomial)`` and ``summary()``, fitted as ``glm.fit`` does
+    (IRLS from glm's starting values, glm's clamped logit link) with glm's stopping rule
+    (``|dev - dev_old| / (|dev| + 0.1) < 1e-8``, at most 25 iterations), so that estimates, SEs
+    (inverse Fisher information of the last IRLS step, as glm's QR), iterations and the last iterate
+    of a separated fit are glm's;
     z = coef / se, two-sided normal p. ``ci="profile"``: the limits are the exact roots of the
     profile deviance ``2 (l(b_hat) - max l | b_j) = qchisq(conf_level, 1)`` (our own code, each
     root to 1e-12); R's ``confint`` (MASS) interpolates a spline through a grid of that profile and
@@ -316,7 +309,7 @@ def logistic(
     y = _outcome(data, outcome, func)
     design, x = _design_matrix(data, covariates, reference, func)
     terms = [INTERCEPT, *design.terms]
-    z = stats.norm.ppf(1 - (1 - conf_level) / 2)
+    z = norm_ppf(1 - (1 - conf_level) / 2)
     fit = _fit(x, y, method, ci, conf_level, z, terms, func)
     loglik = _logit.loglik(x, y, fit["lp_params"])
     ybar = y.mean()
@@ -370,7 +363,7 @@ def _fit(x, y, method, ci, conf_level, z, terms, func) -> dict:
         out["penalized"] = fit.objective
         return out
     beta, cov, converged, iterations = _ml_fit(x, y)
-    sep = _logit.separation(x, y)
+    sep = _logit.separation(x, y, beta=beta)
     if sep.kind != "none":
         infinite = _warn_separation(sep, terms, func)
         return _separated(beta, cov, sep, terms, converged, iterations, infinite, z if ci == "wald" else None)

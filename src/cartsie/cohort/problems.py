@@ -48,6 +48,14 @@ def rows_of(df: pd.DataFrame, mask) -> str:
     return f"file row(s) {shown}" + (f", ... ({len(rows)} rows)" if len(rows) > SHOW_IDS else "")
 
 
+def _selected(mask) -> np.ndarray:
+    """``mask`` as a boolean array, missing as False (a boolean array or Series is taken as it is:
+    the checks of a labs table pass millions of rows)."""
+    if isinstance(mask, np.ndarray | pd.Series) and mask.dtype == bool:
+        return np.asarray(mask)
+    return np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+
+
 @dataclass
 class Report:
     """Problems, warnings and notes found while reading one cohort (both tables).
@@ -90,7 +98,7 @@ class Report:
 
     def problem(self, table: str, column: str | None, df: pd.DataFrame, mask, what: str, fix: str) -> None:
         """Record one problem for the rows of ``mask`` (nothing when no row is selected)."""
-        mask = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+        mask = _selected(mask)
         if mask.any():
             self.add(f"{self.where(table, column)}: {what} at {rows_of(df, mask)}. {fix}")
 
@@ -103,7 +111,7 @@ class Report:
 
     def doubt(self, table: str, column: str | None, df: pd.DataFrame, mask, what: str, fix: str) -> None:
         """:meth:`warn` about the rows of ``mask``."""
-        mask = np.asarray(pd.Series(mask).fillna(False), dtype=bool)
+        mask = _selected(mask)
         if mask.any():
             self.warn(f"{self.where(table, column)}: {what} at {rows_of(df, mask)}. {fix}")
 

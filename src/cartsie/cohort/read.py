@@ -44,6 +44,7 @@ ORIGIN_1960 = ("sas", "xport", "stata")
 #: Words that mean "missing" in every export (compared case-insensitively, after trimming).
 MISSING_WORDS = frozenset({"", "na", "n/a", "nan", "null", "none", "#n/a", "."})
 _HEADER_SCAN = 30
+_HEAD_BYTES = 1 << 16  # the part of a CSV file searched for its header
 
 
 def _what_is(head: bytes, tail: bytes, size: int) -> str | None:
@@ -129,8 +130,14 @@ def sniff(path: Path) -> str:
 
 def _decode(path: Path, encoding: str | None, report: Report) -> tuple[str, str]:
     """The text of a CSV file and its encoding: UTF-8 (UTF-16 when its mark says so) unless declared;
-    a file that is not UTF-8 is read as cp1252, which Windows spreadsheets write (said in the notes)."""
+    a file that is not UTF-8 is read as cp1252, which Windows spreadsheets write (said in the notes).
+
+    A file of ASCII bytes only (most exports) is UTF-8 as it stands: then only its first 64 KiB are
+    decoded (the header search needs no more; pandas reads the file itself).
+    """
     raw = path.read_bytes()
+    if encoding is None and raw.isascii():
+        return raw[:_HEAD_BYTES].decode("ascii"), "utf-8-sig"
     if encoding is None and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
     tries = [encoding] if encoding is not None else ["utf-8-sig", "cp1252", "latin-1"]
@@ -185,7 +192,7 @@ def _frame(header: list, body: list[list] | pd.DataFrame) -> pd.DataFrame:
 
 def _read_csv(path: Path, options: Options, report: Report, table: str) -> pd.DataFrame:
     text, encoding = _decode(path, options.encoding, report)
-    lines = text[: 1 << 16].splitlines()[:_HEADER_SCAN]
+    lines = text[:_HEAD_BYTES].splitlines()[:_HEADER_SCAN]
     source = path if encoding == "utf-8-sig" else io.StringIO(text)  # pandas reads UTF-8 files itself
     del text
     sep = _delimiter(

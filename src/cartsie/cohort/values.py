@@ -1,6 +1,8 @@
 """Stage 3, values: every cell read into its column's type, or reported with the patient it belongs to.
 
-One coercer per kind of column of :mod:`cartsie.cohort.schema` (id, binary, category, number, date).
+One coercer per kind of column of :mod:`cartsie.cohort.schema` (id, binary, category, number, date;
+the yes/no and category ones, which work on a column's distinct values, in
+:mod:`~cartsie.cohort.codes`).
 Each takes the raw column, returns the canonical one and records in the shared
 :class:`~cartsie.cohort.problems.Report` every value it cannot accept -- nothing raises, so the user
 sees all problems at once, and nothing is converted silently:
@@ -23,14 +25,19 @@ import numpy as np
 import pandas as pd
 
 from cartsie.cohort import measures, schema
+from cartsie.cohort.codes import (  # noqa: F401 (re-exported)
+    OPEN_CATEGORIES,
+    _clean,
+    _declared_missing,
+    coerce_binary,
+    coerce_category,
+    text,
+)
 from cartsie.cohort.options import Options
 from cartsie.cohort.problems import Report
-from cartsie.cohort.read import MISSING_WORDS, ORIGIN_1960
+from cartsie.cohort.read import ORIGIN_1960
 from cartsie.units import parse_censored
 
-#: Categorical columns whose unknown values become "other" (with the original kept in
-#: ``<column>_detail``) instead of being an error.
-OPEN_CATEGORIES = ("histology", "product", "death_cause", "spm_type")
 #: Codes registries write for "not done" / "unknown" in numeric fields. They are refused with the hint
 #: to declare them (``na=``) when impossible or implausible as a value (four nines or more, negative,
 #: above :data:`TYPICAL_MAX`); otherwise (ferritin 999 ng/mL) read as measured, with a warning.
@@ -50,37 +57,6 @@ _DOT_GROUPS = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+$")  # 1.234 / 1.234.567
 _EU = re.compile(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$")  # 1.234,5
 _US = re.compile(r"^[+-]?\d{1,3}(,\d{3})+\.\d+$")  # 1,234.5
 _SPACED = re.compile(r"^[+-]?\d{1,3}([ '\u00a0\u202f]\d{3})+([.,]\d+)?$")  # 1 234 / 1'234,5
-
-
-def _clean(value) -> str | None:
-    """One cell as trimmed text, or None for an empty cell or a word that means missing."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    out = str(value).strip()
-    return None if out.lower() in MISSING_WORDS else out
-
-
-def _per_distinct(s: pd.Series, clean) -> pd.Series:
-    """``clean`` applied once per distinct value of ``s`` (registry columns repeat a few values)."""
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    cleaned = np.array([clean(v) for v in uniques] + [None], dtype=object)  # the last one: missing
-    return pd.Series(cleaned[codes], index=s.index, dtype="string")  # code -1 picks the last one
-
-
-def text(s: pd.Series) -> pd.Series:
-    """Trimmed text, with the words that mean missing (and empty cells) as <NA>."""
-    return _per_distinct(s, _clean)
-
-
-def _declared_missing(t: pd.Series, table: str, col: str, df, options: Options, report: Report) -> pd.Series:
-    if not options.na:
-        return t
-    hit = t.notna() & t.str.lower().isin(options.na)
-    if hit.any():
-        report.note(
-            f"{table} table, column {col!r}: {int(hit.sum())} value(s) declared missing (na=) read as missing"
-        )
-    return t.mask(hit)
 
 
 def coerce_id(df: pd.DataFrame, table: str, report: Report) -> pd.Series:
@@ -156,48 +132,6 @@ def _check_unique(ids: pd.Series, df: pd.DataFrame, report: Report) -> None:
                 "software and two in others. Make them identical if they are one patient, or clearly "
                 "different if not."
             )
-
-
-def coerce_binary(df: pd.DataFrame, col: str, table: str, report: Report, options: Options) -> pd.Series:
-    raw = df[col]
-    t = _declared_missing(
-        text(raw).str.lower().str.replace(r"\.0$", "", regex=True), table, col, df, options, report
-    )
-    out = pd.Series(pd.NA, index=df.index, dtype="Int64")
-    out[t.isin(schema.TRUE_WORDS).fillna(False).to_numpy(bool)] = 1
-    out[t.isin(schema.FALSE_WORDS).fillna(False).to_numpy(bool)] = 0
-    bad = out.isna() & t.notna()
-    if bad.any():
-        shown = ", ".join(repr(v) for v in raw[bad].astype(str).unique()[:4])
-        report.problem(
-            table,
-            col,
-            df,
-            bad,
-            f"values {shown} are not yes/no",
-            "Write 1/0 (or yes/no), or leave blank when unknown (or declare the code with na=).",
-        )
-    return out
-
-
-def coerce_category(df, col: str, table: str, report: Report, options: Options):
-    spec = (schema.PATIENTS if table == "patients" else schema.LABS)[col]
-    t = _declared_missing(text(df[col]), table, col, df, options, report)
-    lookup = {c.lower(): c for c in spec.codes}
-    lookup.update({k.lower(): v for k, v in spec.aliases.items()})
-    mapped = t.str.lower().map(lookup)
-    unknown = mapped.isna() & t.notna()
-    detail = None
-    if unknown.any():
-        if col in OPEN_CATEGORIES:
-            detail = t.where(unknown)
-            mapped = mapped.where(~unknown, "other")
-        else:
-            shown = ", ".join(repr(v) for v in t[unknown].unique()[:4])
-            report.problem(
-                table, col, df, unknown, f"unknown value(s) {shown}", f"Use one of {', '.join(spec.codes)}."
-            )
-    return mapped.astype("string"), detail
 
 
 def _marks_of(v: pd.Series):
@@ -288,7 +222,7 @@ def coerce_number(
         values = values.where(~frac)
     _range(values, spec, df, col, table, report)
     values = values.where(~_outside(values, spec))
-    return values.round().astype("Int64") if integer else values.astype(float)
+    return values.round().astype("Int64") if integer else values.astype(float, copy=False)
 
 
 def _not_done(measured: pd.Series, values: pd.Series, spec, df, col: str, table: str, report: Report):
@@ -300,12 +234,12 @@ def _not_done(measured: pd.Series, values: pd.Series, spec, df, col: str, table:
     for code in codes:  # a few vectorised comparisons beat a general isin on millions of floats
         coded |= raw == code
     coded = pd.Series(coded, index=measured.index)
+    if not coded.any():  # the usual case: no code, nothing refused (the tests below select nothing)
+        return coded
     typical = TYPICAL_MAX.get(col, np.inf)
     outside = coded & (
         _outside(values, spec) | (measured.abs() >= 9999) | (measured < 0) | (values > typical)
     )
-    if not coded.any():
-        return outside
     for mask, refused in ((outside, True), (coded & ~outside, False)):
         if mask.any():
             shown = ", ".join(f"{x:g}" for x in measured[mask].unique()[:3])

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cartsie._design import Design
+from cartsie._dist import chi2_sf
 from cartsie._results import Result, TableResult, TestResult
 from cartsie.competing._aalen_johansen import Incidence, confint
 from cartsie.errors import InputError
@@ -319,7 +319,7 @@ class FineGray(TableResult):
         return TestResult(
             statistic=stat,
             df=len(names),
-            p_value=float(stats.chi2.sf(stat, len(names))),
+            p_value=float(chi2_sf(stat, len(names))),
             method=f"Wald test (crr sandwich variance) of {', '.join(names)}",
             n=self.n,
         )

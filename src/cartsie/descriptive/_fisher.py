@@ -36,7 +36,9 @@ Monte Carlo, as R's ``simulate.p.value = TRUE``: ``B`` random tables with the ob
 from __future__ import annotations
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import special
+
+# scipy.stats (hypergeometric tails) and scipy.optimize (Brent) are imported on first use (~0.5 s)
 
 #: R's fisher.test for a 2 x 2 table: relErr = 1 + 1e-7 (relative, on the probability)
 LOG_TOL_2X2 = float(np.log1p(1e-7))
@@ -155,6 +157,8 @@ def _bisect(lo, hi, good, bad, draws, t, rising: bool):
 
 def hypergeom_tail_mass(good, bad, draws, t) -> np.ndarray:
     """Mass of {y : log pmf(y) <= t} for y ~ Hypergeometric(good, bad, draws), vectorised."""
+    from scipy import stats
+
     good, bad, draws, t = (np.asarray(a, dtype=float) for a in (good, bad, draws, t))
     lo = np.maximum(0, draws - bad)
     hi = np.minimum(good, draws)
@@ -360,6 +364,8 @@ def simulated_p(table: np.ndarray, n_draws: int, seed: int) -> float:
 
 def _root(f, increasing: bool) -> float:
     """Root in u of a monotone function, bracketed by doubling from [-1, 1]."""
+    from scipy import optimize
+
     a, b = -1.0, 1.0
     while f(a) > 0 if increasing else f(a) < 0:
         a *= 2
@@ -389,6 +395,8 @@ def conditional_odds_ratio(
     m, n, k = t[:, 0].sum(), t[:, 1].sum(), t[0].sum()
     lo, hi = max(0.0, k - n), min(k, m)
     support = np.arange(lo, hi + 1)
+    from scipy import stats
+
     logdc = stats.hypergeom.logpmf(support, m + n, m, k)
 
     def log_weights(u: float) -> np.ndarray:

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cartsie._checks import complete_cases, describe_rows, numeric, require_columns
 from cartsie._results import Result, TestResult
@@ -197,6 +196,8 @@ def _alternative(alternative: str, func: str) -> str:
 def _fisher_2x2(t: np.ndarray, conf_level: float, conf_int: bool, alternative: str = "two-sided") -> dict:
     if min(_drop_empty(t).shape) < 2:  # a zero margin: only one table is possible
         return {"p_value": 1.0}
+    from scipy import stats  # on first use: scipy.stats costs ~0.5 s to import
+
     out = {"p_value": float(stats.fisher_exact(t, alternative=alternative).pvalue)}
     if conf_int:
         est, lower, upper = _fisher.conditional_odds_ratio(t, conf_level, alternative)
@@ -356,6 +357,8 @@ def chisq_test(table, correct: bool = True) -> TestResult:
     t = _drop_empty(_as_table(table, func))
     if min(t.shape) < 2:
         return TestResult(math.nan, math.nan, math.nan, "Pearson's chi-squared test", int(t.sum()))
+    from scipy import stats  # on first use: scipy.stats costs ~0.5 s to import
+
     res = stats.chi2_contingency(t, correction=correct)
     method = "Pearson's chi-squared test"
     if correct and t.shape == (2, 2):
@@ -415,6 +418,8 @@ def kruskal_wallis(df: pd.DataFrame, value: str, group: str) -> GroupTest:
     dof = float(len(levels) - 1)
     if np.all(x == x[0]):
         return GroupTest(math.nan, dof, math.nan, method, len(x), n_missing)
+    from scipy import stats  # on first use: scipy.stats costs ~0.5 s to import
+
     res = stats.kruskal(*[x[codes == k] for k in range(len(levels))])
     return GroupTest(float(res.statistic), dof, float(res.pvalue), method, len(x), n_missing)
 

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
-from scipy import linalg
 
 from cartsie import _monotone
 
@@ -207,6 +206,8 @@ def singular_columns(info: np.ndarray, tol: float = 1e-10) -> list[int]:
 
 
 def _solve(info: np.ndarray, b: np.ndarray) -> np.ndarray:
+    from scipy import linalg  # on first use: scipy.linalg costs ~0.2 s to import
+
     try:
         return linalg.cho_solve(linalg.cho_factor(info), b)
     except linalg.LinAlgError:

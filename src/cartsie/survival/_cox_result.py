@@ -9,10 +9,10 @@ from functools import cached_property
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cartsie._concordance import Concordance, concordance_arrays
 from cartsie._design import Design, build_design
+from cartsie._dist import chi2_sf
 from cartsie._missing import warn_dropped
 from cartsie._results import TableResult
 from cartsie._survprep import group_codes, survival_data, z_value
@@ -291,7 +291,7 @@ def _tests(fit: _cox.Fit, var: np.ndarray, rscore: float | None) -> pd.DataFrame
         rows["robust_score"] = rscore
     stat = np.array(list(rows.values()))
     return pd.DataFrame(
-        {"statistic": stat, "df": p, "p_value": stats.chi2.sf(stat, p)},
+        {"statistic": stat, "df": p, "p_value": chi2_sf(stat, p)},
         index=pd.Index(list(rows), name="test"),
     )
 
@@ -307,7 +307,7 @@ def _summary(beta: np.ndarray, var: np.ndarray, naive: np.ndarray | None, terms,
                 "ci_lower": np.exp(beta - z * se),
                 "ci_upper": np.exp(beta + z * se),
                 "z": beta / se,
-                "p_value": stats.chi2.sf((beta / se) ** 2, 1),
+                "p_value": chi2_sf((beta / se) ** 2, 1),
             },
             index=pd.Index(terms, name="term"),
         )

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from cartsie._dist import norm_sf
 from cartsie._results import Result
 from cartsie._survprep import group_codes, survival_data, z_value
 from cartsie.errors import BeyondFollowupWarning, InputError
@@ -97,7 +97,7 @@ class RMST(Result):
                 "statistic": stat,
                 "ci_lower": est - z * se,
                 "ci_upper": est + z * se,
-                "p_value": 2 * stats.norm.sf(np.abs(stat)),
+                "p_value": 2 * norm_sf(np.abs(stat)),
             },
             index=pd.Index(labels, name="contrast"),
         )

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cartsie._checks import describe_rows, require_columns
+from cartsie._dist import chi2_sf
 from cartsie._results import Result, TableResult
 from cartsie._survprep import group_codes, survival_data, z_value
 from cartsie.errors import InputError
@@ -425,7 +425,7 @@ def logrank(df: pd.DataFrame, time: str, event: str, group: str, strata: str | N
     return LogRank(
         statistic=stat,
         df=dof,
-        p_value=float(stats.chi2.sf(stat, dof)),
+        p_value=float(chi2_sf(stat, dof)),
         table=table,
         variance=pd.DataFrame(var, index=levels, columns=levels),
         n=len(sd.time),

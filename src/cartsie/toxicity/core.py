@@ -380,7 +380,7 @@ SURVEY_2023 = {
     "anc": CytopeniaScheme(depth=(1.5, 1.0, 0.5), duration_above=(4, 14, 28)),
 }
 
-_GRID_CELLS = 1_000_000  # patients x days held at once by the early grade and grade_cytopenia
+_GRID_CELLS = 250_000  # patients x days held at once by the early grade and grade_cytopenia (~25 MB)
 
 
 def grade_cytopenia(
