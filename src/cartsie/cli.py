@@ -437,6 +437,17 @@ def _suggested_map(patients, labs, kwargs: dict) -> pd.DataFrame:
     help="Run only these paper items (repeatable): flow, table1, toxicity, response, survival, nrm, spm.",
 )
 @click.option("--example", is_flag=True, help="Run on the 12-patient example shipped with cartsie.")
+@click.option(
+    "--title",
+    help="The report's title (default: 'CART-SIE: built-in synthetic cohort', or the --data file's name).",
+)
+@click.option(
+    "--compare-published",
+    is_flag=True,
+    default=None,
+    help="Show the published-versus-reproduced comparison in the report of your --data (always shown "
+    "on the built-in cohort).",
+)
 @input_options
 @_friendly
 def reproduce(
@@ -446,6 +457,8 @@ def reproduce(
     seed: int,
     items: tuple[str, ...],
     example: bool,
+    title: str | None,
+    compare_published: bool | None,
     **opts,
 ) -> None:
     """Run the CART-SIE analysis and write tables, figures and a published-vs-reproduced report.
@@ -454,7 +467,9 @@ def reproduce(
     analysed, so the report shows how close a reproduction on CART-SIE-like data comes to every
     published number. With --data (and --labs) your own cohort is analysed the same way, read exactly
     as `cartsie validate` reads it. An estimate your cohort cannot give (no events, an empty group...)
-    is reported as not estimable with its reason; the rest is written. Outputs hold aggregates only:
+    is reported as not estimable with its reason; the rest is written. The report of your data is
+    titled --title (default: the file's name) and shows the published comparison only with
+    --compare-published. Outputs hold aggregates only:
     report.html, report.md, estimates.csv, comparison.csv, figures/, tables/, manifest.json.
     """
     from cartsie.study import pipeline, registry
@@ -474,10 +489,14 @@ def reproduce(
                 f"--item {unknown[0]!r} is not a paper item; items are {', '.join(registry.NAMES)}."
             )
     source = None if patients is None else Path(patients).name
-    result = pipeline.reproduce(data, out, seed=seed, items=items, source=source)
-    counts = result.comparison["agreement"].value_counts()
+    compared = (patients is None) or bool(compare_published)
+    result = pipeline.reproduce(
+        data, out, seed=seed, items=items, source=source, title=title, compare_published=compared
+    )
     click.echo(f"wrote {len(result.files)} files to {out}/ (open {out}/report.html)")
-    click.echo("published vs reproduced: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if compared:
+        counts = result.comparison["agreement"].value_counts()
+        click.echo("published vs reproduced: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     line = pipeline.summary_line(result)
     if line:
         click.echo(line)

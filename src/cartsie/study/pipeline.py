@@ -167,33 +167,37 @@ class _Part:
 
     rows: dict[str, list[dict]] = field(default_factory=dict)
     files: list[Path] = field(default_factory=list)
-    figures: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # item -> (caption, path)
+    shown: dict[str, list[report.Shown]] = field(default_factory=dict)  # item -> its tables and figures
     skipped: dict[str, list[str]] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (item, message)
     timings: dict[str, float] = field(default_factory=dict)
 
 
 def _run_items(s: Study, items: Sequence, out: Path, note: str | None) -> _Part:
     part = _Part()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        for it in items:
+    for it in items:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             t0 = time.perf_counter()
             result = it.analyse(s, note)
             part.rows[it.name] = result.estimates
             skipped: list[str] = []
-            drawn = part.figures.setdefault(it.name, [])
+            shown = part.shown.setdefault(it.name, [])
             t1 = time.perf_counter()
             for output in result.tables:
                 table = _attempt(f"table {output.name}", output.make, skipped)
                 if table is not None:
                     part.files += write_table(table, out / "tables" / output.name)
+                    stem = out / "tables" / output.name
+                    html, md = (stem.with_suffix(x).read_text(encoding="utf-8") for x in (".html", ".md"))
+                    shown.append(report.Shown(it.name, output.name, output.caption, html=html, markdown=md))
             t2 = time.perf_counter()
             for output in result.figures:
                 fig = _attempt(f"figure {output.name}", output.make, skipped)
                 if fig is not None:
                     part.files += save_figure(fig, out / "figures" / output.name)
-                    drawn.append((output.caption, f"figures/{output.name}.png"))
+                    png = (out / "figures" / f"{output.name}.png").read_bytes()
+                    shown.append(report.Shown(it.name, output.name, output.caption, png=png))
             t3 = time.perf_counter()
             part.skipped[it.name] = skipped
             part.timings |= {
@@ -201,7 +205,7 @@ def _run_items(s: Study, items: Sequence, out: Path, note: str | None) -> _Part:
                 f"{it.name}: tables": t2 - t1,
                 f"{it.name}: figures": t3 - t2,
             }
-    part.warnings = [str(w.message) for w in caught]
+        part.warnings += [(it.name, str(w.message)) for w in caught]
     return part
 
 
@@ -293,7 +297,7 @@ def run(
         parts.append(wait())
     rows: list[dict] = []
     files: list[Path] = []
-    figure_paths: dict[str, str] = {}
+    shown: list[report.Shown] = []
     skipped: list[str] = []
     timings: dict[str, float] = {}
     caught = [w for part in parts for w in part.warnings]
@@ -303,7 +307,7 @@ def run(
         rows += part.rows[it.name]
         skipped += part.skipped[it.name]
         timings |= {k: v for k, v in part.timings.items() if k.startswith(f"{it.name}: ")}
-        figure_paths |= dict(part.figures[it.name])
+        shown += part.shown[it.name]
     for part in parts:
         files += part.files
     t0 = time.perf_counter()
@@ -311,13 +315,26 @@ def run(
     comparison = compare(estimates)
     if len(items) < len(ITEMS):
         comparison = comparison[comparison["id"].isin(estimates["id"])].reset_index(drop=True)
-    notes = [*meta.pop("notes", []), *skipped, *sorted({f"warning: {w}" for w in caught})]
-    title = meta.get("title", "CART-SIE: published versus reproduced")
+    intro = list(meta.pop("notes", []))
+    notes = [*intro, *skipped, *sorted({f"warning: {w}" for _, w in caught})]
+    shown_comparison = bool(meta.pop("compare", True))
+    meta["published_comparison"] = shown_comparison
+    content = report.Content(
+        title=meta.get("title", "CART-SIE: published versus reproduced"),
+        estimates=estimates,
+        comparison=comparison if shown_comparison else None,
+        outputs=tuple(shown),
+        notes=tuple(intro),
+        skipped=tuple(skipped),
+        warnings=tuple(dict.fromkeys(caught)),
+        methods=report.methods(items, meta, estimates, _populations(s)),
+        audit=_audit() if shown_comparison else None,
+    )
     written = {
         "estimates.csv": estimates.to_csv(index=False),
         "comparison.csv": comparison.to_csv(index=False),
-        "report.md": report.render_markdown(comparison, title, notes, estimates=estimates),
-        "report.html": report.render_html(comparison, title, notes, figure_paths, estimates=estimates),
+        "report.md": report.render_markdown(content),
+        "report.html": report.render_html(content),
         "manifest.json": json.dumps(
             meta | {"cartsie_version": __version__, "items": [it.name for it in items]},
             indent=2,
@@ -329,6 +346,30 @@ def run(
         files.append(out / name)
     timings["report"] = time.perf_counter() - t0
     return Run(estimates, comparison, tuple(files), report.not_estimable(estimates), tuple(notes), timings)
+
+
+def _populations(s: Study) -> dict[str, int | None]:
+    """The size of each analysis population (None when the cohort cannot give it)."""
+    from cartsie.study.definitions import POPULATIONS
+
+    sizes: dict[str, int | None] = {}
+    for key in ("infused", "lbcl", "simple_ht", "ht"):
+        name = POPULATIONS[key]
+        try:
+            sizes[name] = len(s.population(key))
+        except CartsieError:
+            sizes[name] = None
+    return sizes
+
+
+def _audit() -> pd.DataFrame | None:
+    """The audit of the published numbers (:mod:`cartsie.study.audit`), or None if it fails."""
+    from cartsie.study import audit
+
+    try:
+        return audit.audit()
+    except CartsieError:
+        return None
 
 
 def builtin_cohort(seed: int = 2024):
@@ -357,6 +398,8 @@ def reproduce(
     items: tuple[str, ...] = (),
     input_checksum: str | None = None,
     source: str | None = None,
+    title: str | None = None,
+    compare_published: bool | None = None,
 ) -> Run:
     """Run every paper item (or those named) on ``cohort`` (default: the built-in synthetic cohort).
 
@@ -374,6 +417,12 @@ def reproduce(
         The input's checksum (default: :func:`checksum` of the cohort's tables).
     source : str, optional
         The input's name, for the report.
+    title : str, optional
+        The report's title (default "CART-SIE: built-in synthetic cohort", or ``source`` for a
+        cohort given).
+    compare_published : bool, optional
+        Show the published-versus-reproduced comparison and the audit of the published numbers in the
+        report (default: on the built-in cohort only). ``comparison.csv`` is written either way.
 
     Returns
     -------
@@ -395,6 +444,8 @@ def reproduce(
         "notes": ["Synthetic data: every number below comes from simulated patients, not from CART-SIE."]
         if synthetic
         else [f"Data: {source or 'user data'}"],
+        "title": title or ("CART-SIE: built-in synthetic cohort" if synthetic else (source or "User cohort")),
+        "compare": synthetic if compare_published is None else compare_published,
     }
     timings["checksum"] = time.perf_counter() - t0
     from cartsie.figures import SYNTHETIC_NOTE

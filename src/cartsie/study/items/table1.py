@@ -3,7 +3,9 @@
 "Continuous variables were described by median and interquartile range (IQR) and compared with the
 Kruskal-Wallis test; categorical variables by counts and percentages, compared with Fisher's exact
 test." Table 1 is :func:`cartsie.descriptive.table_one` on the paper's variables present in the data,
-in the HT-evaluable population by HT score and in the simpleHT-evaluable population by simpleHT.
+in the HT-evaluable population by HT score and in the simpleHT-evaluable population by simpleHT:
+median (IQR) and the Kruskal-Wallis test (R's ``kruskal.test``) for continuous variables, n (%) and
+Fisher's exact test (``fisher.test``) for categorical ones.
 """
 
 from __future__ import annotations
