@@ -184,15 +184,19 @@ def test_reports_on_the_example_hold_no_patient_rows():
     c = cohort.load(example_path("example_patients.csv"), example_path("example_labs.csv"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        comparison = compare.compare(study.estimates(c))
+        est = study.estimates(c)
+        comparison = compare.compare(est)
     assert len(comparison) == len(published.published())
-    md = report.render_markdown(comparison, "Example", ["Synthetic"])
-    page = report.render_html(comparison, "Example", ["Synthetic"], {"Flow": "flow.png"})
+    flow = report.Shown("flow", "supp_figure1_flow", "Flow", png=b"\x89PNG fake")
+    content = report.Content("Example", est, comparison, outputs=(flow,), notes=("Synthetic",))
+    md = report.render_markdown(content)
+    page = report.render_html(content)
     for text in (md, page):
         assert "EX0" not in text and "EX1" not in text, "no patient id in a report"
         assert "Patient flow" in text
     assert "| LBCL patients with the HT score calculable | 389 |" in md
-    assert "<img src='flow.png'" in page
+    assert "src='data:image/png;base64," in page and "<title>Example</title>" in page
+    assert "<h1>Example</h1>" in page
 
 
 def test_not_estimable_rows_in_the_comparison_and_the_report():
@@ -213,7 +217,7 @@ def test_not_estimable_rows_in_the_comparison_and_the_report():
     assert out.loc["spm.fg.ht", ["agreement", "reason"]].tolist() == ["not estimable", reason]
     assert out.loc["flow.ht", ["agreement", "reason"]].tolist() == ["same", ""]
     comparison = out.reset_index()
-    md = report.render_markdown(comparison, "T", estimates=rep)
+    md = report.render_markdown(report.Content("T", rep, comparison))
     assert (
         "## Not estimable on this cohort\n\n| id | label | reason |\n|---|---|---|\n"
         f"| spm.fg.ht | sHR of SPM, HT | {reason} |" in md
@@ -223,5 +227,5 @@ def test_not_estimable_rows_in_the_comparison_and_the_report():
         and "| spm.fg.ht | sHR of SPM, HT | 3 patients without x left out |" in md
     )
     assert "| sHR of SPM, HT | 2.82 | 1.03-7.76 | .04 | not estimable |  |  | not estimable |" in md
-    page = report.render_html(comparison, "T", estimates=rep)
+    page = report.render_html(report.Content("T", rep, comparison))
     assert "<h2>Not estimable on this cohort</h2>" in page and f"<td>{reason}</td>" in page

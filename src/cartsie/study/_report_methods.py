@@ -117,7 +117,7 @@ def methods(
         f"{name}: {'not available' if n is None else n} patients -- {POPULATION_DEFINITIONS.get(name, '')}."
         for name, n in populations.items()
     )
-    stats = tuple(f"{it.title}: {_item_methods(it.module)}" for it in items)
+    stats = tuple(f"{it.title}: {_item_methods(it.module)}" for it in items if hasattr(it, "module"))
     return (
         ("Data", tuple(data)),
         ("Populations", pops),
