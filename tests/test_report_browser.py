@@ -16,8 +16,12 @@ from click.testing import CliRunner
 from cartsie.cli import main
 from cartsie.datasets import example_path
 
-CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None)
-needs_browser = pytest.mark.skipif(CHROMIUM is None, reason="no chromium on PATH (CI installs Debian's chromium)")
+CHROMIUM = next(
+    (shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n)), None
+)
+needs_browser = pytest.mark.skipif(
+    CHROMIUM is None, reason="no chromium on PATH (CI installs Debian's chromium)"
+)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--mute-audio"]
 
 
@@ -56,15 +60,17 @@ def _assert_rendered(dom: str) -> None:
     images = re.findall(r"<img\b[^>]*>", dom)
     tables = re.findall(r"<table\b[^>]*>", dom)
     assert images and tables
-    assert all("data-rendered=\"yes\"" in t for t in images), "a broken image"
-    assert all("data-rendered=\"yes\"" in t for t in tables), "a table not rendered"
+    assert all('data-rendered="yes"' in t for t in images), "a broken image"
+    assert all('data-rendered="yes"' in t for t in tables), "a table not rendered"
 
 
 def _assert_not_blank(folder: Path) -> None:
     from PIL import Image
 
     shot = folder / "shot.png"
-    done = _chromium(folder, f"--screenshot={shot}", "--window-size=1280,2400", (folder / "report.html").as_uri())
+    done = _chromium(
+        folder, f"--screenshot={shot}", "--window-size=1280,2400", (folder / "report.html").as_uri()
+    )
     assert done.returncode == 0 and shot.exists(), done.stderr[-2000:]
     with Image.open(shot) as im:
         colours = im.convert("RGB").getcolors(maxcolors=1_000_000)

@@ -85,7 +85,9 @@ def _section(key: str, heading: str, body: list[str]) -> str:
 def _methods(content: Content) -> list[str]:
     out = []
     for heading, paragraphs in content.methods:
-        out.append(f"<h3>{esc(heading)}</h3><ul>" + "".join(f"<li>{esc(p)}</li>" for p in paragraphs) + "</ul>")
+        out.append(
+            f"<h3>{esc(heading)}</h3><ul>" + "".join(f"<li>{esc(p)}</li>" for p in paragraphs) + "</ul>"
+        )
     return out
 
 

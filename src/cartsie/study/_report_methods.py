@@ -24,7 +24,13 @@ POPULATION_DEFINITIONS = {
     "HT-evaluable": "LBCL patients with every lab of the CAR-HEMATOTOX score",
 }
 #: the time origin of each endpoint
-ORIGINS = {"os": "infusion", "pfs": "infusion", "dor": "the first response", "nrm": "infusion", "spm": "infusion"}
+ORIGINS = {
+    "os": "infusion",
+    "pfs": "infusion",
+    "dor": "the first response",
+    "nrm": "infusion",
+    "spm": "infusion",
+}
 #: the competing event of the competing-risks endpoints
 COMPETING = {"nrm": "progression", "spm": "death"}
 #: the packages whose versions the Methods state
@@ -73,7 +79,9 @@ def _adjustment(estimates: pd.DataFrame) -> list[str]:
     note = estimates["note"].fillna("").astype(str)
     lacking = sorted({m for n in note for m in re.findall(r"not adjusted for ([^;(]+)", n)})
     if lacking:
-        lines.append("Not adjusted for (absent from the data): " + "; ".join(s.strip() for s in lacking) + ".")
+        lines.append(
+            "Not adjusted for (absent from the data): " + "; ".join(s.strip() for s in lacking) + "."
+        )
     return lines
 
 

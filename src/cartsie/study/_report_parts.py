@@ -139,14 +139,14 @@ def left_out(estimates: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-
 #: the legend of the comparison: what each agreement category of :mod:`cartsie.study.compare` says
 LEGEND: dict[str, str] = {
     "same": "a count (the patient flow, Table 1's N) equal to the published one; or a median not reached "
     "in both",
     "differs": "a count unlike the published one; or a median reached in one and not in the other",
     "inside CI": "the published value lies inside the reproduced 95% confidence interval",
-    "outside CI": "the published value lies outside the reproduced 95% confidence interval",
+    "outside CI": "the published value lies outside the reproduced 95% confidence interval (on simulated "
+    "data expected for some rows: see above)",
     "no CI": "the reproduced value has no confidence interval to compare with (a range)",
     "same conclusion": "a p-value printed alone: both on the same side of 0.05",
     "different conclusion": "a p-value printed alone: on opposite sides of 0.05",

@@ -93,7 +93,11 @@ def _audit(content: Content) -> list[str]:
         *_table(summary(found)),
     ]
     if len(bad):
-        lines += ["Inconsistent published numbers:", "", *_table(bad[["id", "check", "published", "recomputed", "detail"]])]
+        lines += [
+            "Inconsistent published numbers:",
+            "",
+            *_table(bad[["id", "check", "published", "recomputed", "detail"]]),
+        ]
     return lines
 
 
