@@ -38,54 +38,35 @@ TARGET_BUILTIN_S = 4.0
 TARGET_LARGE_S = 12.0
 TARGET_LARGE_MB = 600.0
 
-# -- the analysis API of cartsie (the only part that knows cartsie.pipeline / cartsie.paper) -------
+# -- the analysis API of cartsie (the only part that knows cartsie.study) ----------------------------
 
 #: what `cartsie reproduce` imports before it runs (start-up of the command itself)
-REPRODUCE_MODULE = "cartsie.pipeline"
+REPRODUCE_MODULE = "cartsie.study.pipeline"
 
 
 def analysis_stages(cohort, out: Path, note: str | None) -> dict[str, float]:
-    """Seconds of (d) each paper section's estimates and (e) the figures, tables, report and
-    checksum of ``cohort`` written to ``out``, as ``pipeline.reproduce`` runs them (one pass)."""
+    """Seconds of (d) each paper item's estimates and (e) its tables and figures, the report and the
+    checksum of ``cohort`` written to ``out``, as ``cartsie reproduce`` runs them but in one process
+    (``jobs=1``), so that each stage is timed alone."""
     import warnings
 
-    from cartsie import _estimate, paper, pipeline, report
+    from cartsie.study import pipeline
 
-    times: dict[str, float] = {}
-    rows: list[dict] = []
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "figures").mkdir(exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for section in paper.SECTIONS:
-            start = time.perf_counter()
-            rows += section(cohort)
-            times[f"(d) {section.__name__}"] = time.perf_counter() - start
-        by_id = {r["id"]: r for r in rows}
-        figures = tables = 0.0
-        for it in pipeline.ITEMS:
-            for name, make in it.figures(cohort, note, by_id).items():
-                start = time.perf_counter()
-                fig = pipeline._attempt(name, make, [])
-                if fig is not None:
-                    pipeline._save_figure(out, name, fig)
-                figures += time.perf_counter() - start
-            for name, make in it.tables(cohort).items():
-                start = time.perf_counter()
-                table = pipeline._attempt(name, make, [])
-                if table is not None:
-                    pipeline._write_tables(out, name, table)
-                tables += time.perf_counter() - start
-        times["(e) figures"], times["(e) tables"] = figures, tables
-        start = time.perf_counter()
-        estimates = _estimate.frame(rows)
-        comparison = report.compare(estimates)
-        (out / "report.md").write_text(report.render_markdown(comparison, "bench", [], estimates=estimates))
-        (out / "report.html").write_text(report.render_html(comparison, "bench", [], {}, estimates=estimates))
-        times["(e) report"] = time.perf_counter() - start
         start = time.perf_counter()
         pipeline.checksum(cohort.patients, cohort.labs)
-        times["(e) input checksum"] = time.perf_counter() - start
+        checksum = time.perf_counter() - start
+        run = pipeline.run(cohort, out, note=note, meta={"notes": []}, jobs=1)
+    times: dict[str, float] = {}
+    for stage, seconds in run.timings.items():
+        item, _, what = stage.partition(": ")
+        if what == "estimates":
+            times[f"(d) {item}"] = seconds
+        elif what:
+            times[f"(e) {what}"] = times.get(f"(e) {what}", 0.0) + seconds
+    times["(e) report"] = run.timings["report"]
+    times["(e) input checksum"] = checksum
     return times
 
 

@@ -133,6 +133,28 @@ def _hyper_logpmf(y, good, bad, draws):
     )
 
 
+def two_by_two_p(t: np.ndarray, alternative: str = "two-sided") -> float:
+    """Fisher's exact p of a 2 x 2 table from the hypergeometric law of ``t[0, 0]`` given the margins.
+
+    As R's ``fisher.test`` (and scipy's ``fisher_exact``): two-sided, the mass of the tables no more
+    probable than the observed one, with R's relative tolerance ``1 + 1e-7``; "less" P(X <= x),
+    "greater" P(X >= x). Written out because importing scipy.stats costs ~0.5 s.
+    """
+    x = int(t[0, 0])
+    good, bad, draws = int(t[0].sum()), int(t[1].sum()), int(t[:, 0].sum())
+    lo, hi = max(0, draws - bad), min(good, draws)
+    y = np.arange(lo, hi + 1, dtype=float)
+    logd = _hyper_logpmf(y, good, bad, draws)
+    d = np.exp(logd - logd.max())
+    if alternative == "less":
+        p = d[y <= x].sum() / d.sum()
+    elif alternative == "greater":
+        p = d[y >= x].sum() / d.sum()
+    else:
+        p = d[d <= d[x - lo] * (1 + 1e-7)].sum() / d.sum()
+    return float(min(1.0, p))
+
+
 def _bisect(lo, hi, good, bad, draws, t, rising: bool):
     """On [lo, hi] where the pmf is monotone (rising or falling), the boundary of {pmf <= t}:
     the largest y with pmf(y) <= t when rising, the smallest when falling (lo - 1 / hi + 1 if none)."""
@@ -157,8 +179,7 @@ def _bisect(lo, hi, good, bad, draws, t, rising: bool):
 
 def hypergeom_tail_mass(good, bad, draws, t) -> np.ndarray:
     """Mass of {y : log pmf(y) <= t} for y ~ Hypergeometric(good, bad, draws), vectorised."""
-    from scipy import stats
-
+    cdf, sf = _hypergeom_tails()
     good, bad, draws, t = (np.asarray(a, dtype=float) for a in (good, bad, draws, t))
     lo = np.maximum(0, draws - bad)
     hi = np.minimum(good, draws)
@@ -171,11 +192,25 @@ def hypergeom_tail_mass(good, bad, draws, t) -> np.ndarray:
     has_left = ~everything & (left >= lo)
     has_right = ~everything & (right <= hi)
     m = good + bad
-    mass[has_left] += stats.hypergeom.cdf(left[has_left], m[has_left], good[has_left], draws[has_left])
-    mass[has_right] += stats.hypergeom.sf(
-        right[has_right] - 1, m[has_right], good[has_right], draws[has_right]
-    )
+    mass[has_left] += cdf(left[has_left], m[has_left], good[has_left], draws[has_left])
+    mass[has_right] += sf(right[has_right] - 1, m[has_right], good[has_right], draws[has_right])
     return np.minimum(mass, 1.0)
+
+
+def _hypergeom_tails():
+    """The hypergeometric cdf and sf as ``f(k, M, n, N)`` (k inside the support).
+
+    scipy.stats.hypergeom's ``_cdf``/``_sf`` are Boost's, exposed in ``scipy.special._ufuncs``; they
+    are called directly because importing scipy.stats costs ~0.5 s, and scipy.stats is the fallback
+    where a scipy version lacks them.
+    """
+    try:
+        from scipy.special._ufuncs import _hypergeom_cdf, _hypergeom_sf
+    except ImportError:  # pragma: no cover - other scipy versions
+        from scipy import stats
+
+        return stats.hypergeom.cdf, stats.hypergeom.sf
+    return (lambda k, M, n, N: _hypergeom_cdf(k, n, N, M)), (lambda k, M, n, N: _hypergeom_sf(k, n, N, M))
 
 
 def _sum_tails(log_mass, mult, u, v, a, threshold, settled: float, chunk: int = 4096) -> float:

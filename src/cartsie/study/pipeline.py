@@ -17,6 +17,7 @@ figure it cannot give is skipped with a note; nothing in the data stops the run.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import os
 import pickle
@@ -223,9 +224,28 @@ def jobs_default() -> int:
     return 2 if hasattr(os, "fork") and (os.cpu_count() or 1) >= 2 else 1
 
 
+#: what both processes use: imported once, before the fork, instead of once in each
+_SHARED_IMPORTS = (
+    "cartsie.figures",
+    "cartsie.tables",
+    "cartsie.study.items.flow",
+    "cartsie.study.items.table1",
+    "cartsie.study.items.toxicity",
+    "cartsie.study.items.response",
+    "cartsie.study.items.survival",
+    "cartsie.study.items.nrm",
+    "cartsie.study.items.spm",
+    "great_tables",
+    "docx",
+    "openpyxl",
+)
+
+
 def _forked(s: Study, items: Sequence, out: Path, note: str | None):
-    """Run ``items`` in a forked child (which shares the parent's data, copy-on-write); returns a
-    function that waits for the child and gives its :class:`_Part`."""
+    """Run ``items`` in a forked child (which shares the parent's data and imports, copy-on-write);
+    returns a function that waits for the child and gives its :class:`_Part`."""
+    for name in _SHARED_IMPORTS:
+        importlib.import_module(name)
     read, write = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: compute, send, leave without running the parent's exit handlers
