@@ -138,3 +138,22 @@ def test_chromium_is_usable(tmp_path):
     page.write_text("<!doctype html><html><body><p id='x'>ok</p></body></html>", encoding="utf-8")
     done = _chromium(tmp_path, "--dump-dom", page.as_uri())
     assert done.returncode == 0 and "ok" in done.stdout
+
+
+def test_warnings_name_their_estimate_or_item():
+    import pandas as pd
+
+    from cartsie.study import report
+    from cartsie.study._report_parts import warning_lines
+
+    est = pd.DataFrame(
+        {"id": ["surv.os.cox.ht"], "label": ["HR of OS, HT"], "note": [""], "estimable": [True]}
+    )
+    content = report.Content(
+        "T", est, warnings=(("survival", "surv.os.cox.ht: did not converge"), ("spm", "a figure warning"))
+    )
+    assert warning_lines(content) == [
+        "HR of OS, HT (surv.os.cox.ht): did not converge",
+        "Second primary malignancies: a figure warning",
+    ]
+    assert "<h2>Warnings</h2>" in report.render_html(content)
