@@ -179,17 +179,23 @@ def test_cohort_without_spm(tables, base_est, tmp_path):
         "the HT-evaluable population), spm.age.median ("
     )
     assert pipeline.summary_line(run).endswith("and 6 more (see report.md)")
-    comparison = pd.read_csv(tmp_path / "comparison.csv", keep_default_na=False).set_index("id")
-    assert comparison.loc["spm.fg.ht", ["reproduced", "agreement"]].tolist() == ["not estimable"] * 2
+    comparison = pd.read_csv(tmp_path / "comparison.csv", keep_default_na=False, na_values=[""]).set_index(
+        "id"
+    )
+    assert comparison.loc["spm.fg.ht", "agreement"] == "not estimable"
+    assert math.isnan(comparison.loc["spm.fg.ht", "reproduced"])
     assert comparison.loc["spm.fg.ht", "reason"] == est.loc["spm.fg.ht", "reason"]
     assert (comparison["agreement"] == "not estimable").sum() == 8
     md = (tmp_path / "report.md").read_text()
-    assert "| spm.fg.ht | no second primary malignancy in the HT-evaluable population |" in md
+    assert (
+        "| spm.fg.ht | sHR of SPM, HT score high (Fine-Gray) | no second primary malignancy in the "
+        "HT-evaluable population |" in md
+    )
     assert "figure spm_cif skipped: no second primary malignancy in the HT-evaluable population" in md
     assert not (tmp_path / "figures" / "spm_cif.png").exists()
     assert (tmp_path / "figures" / "figure1a_os_ht.png").exists()
     html = (tmp_path / "report.html").read_text()
-    assert "<h2>Not estimable on this cohort</h2>" in html and "<td>spm.fg.ht</td>" in html
+    assert "<h2>Not estimable on this cohort</h2>" in html and "<td class='id'>spm.fg.ht</td>" in html
 
 
 # --- nobody followed to an event -----------------------------------------------------------------
