@@ -9,8 +9,7 @@ Kaplan-Meier estimates with log CIs (R's ``survfit`` default), medians with surv
 follow-up by the reverse Kaplan-Meier method, log-rank tests (``survdiff``), Cox models with Efron ties
 (``coxph``); the adjusted hazard ratios by the linear-predictor adjustment of
 :func:`cartsie.adjust.lp_adjusted`. Times in months since infusion (DOR: since the first response),
-one-year estimates at 12 months. The "global" population is the simpleHT-evaluable one (560 in the
-paper).
+one-year estimates at 12 months. The "global" population is the simpleHT-evaluable one.
 """
 
 from __future__ import annotations
