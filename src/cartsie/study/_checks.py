@@ -1,6 +1,6 @@
 """The checks behind the reasons of not-estimable rows of the study.
 
-Each check raises :class:`cartsie._estimate.NotEstimable` with a reason a clinician reads without the
+Each check raises :class:`cartsie.study.estimate.NotEstimable` with a reason a clinician reads without the
 code: "no labs table: ICAHT not graded", "nobody HT high", "no second primary malignancy in the
 HT-evaluable population", "column 'bone_marrow_involvement' absent from the data".
 """
@@ -12,7 +12,15 @@ from collections.abc import Sequence
 import pandas as pd
 
 from cartsie._accuracy import _clopper_pearson
-from cartsie.study.definitions import GRADED, POPULATIONS, SOURCES, group_name, outcome
+from cartsie.study.definitions import (
+    ADJUST_FOR,
+    GRADED,
+    POPULATIONS,
+    REFERENCE,
+    SOURCES,
+    group_name,
+    outcome,
+)
 from cartsie.study.estimate import NotEstimable
 
 
@@ -119,3 +127,59 @@ def infinite_reason(ratio: str, coef: float, data: pd.DataFrame, covariate: str,
             if hit[in_level].all():
                 return f"{ratio} {size}: {what} in every patient of the {group_name(covariate, level)} group"
     return f"{ratio} {size}: the likelihood has no finite maximum in {covariate} (separation)"
+
+
+def outcome_present(used: pd.DataFrame, column: str, population: str) -> None:
+    """A logistic model needs patients with and without the outcome (NotEstimable otherwise)."""
+    hit = used[column] == 1
+    who = f"{POPULATIONS[population]} patient"
+    if not hit.any():
+        raise NotEstimable(f"no {outcome(column)} among the {who}s with {column} known")
+    if hit.all():
+        raise NotEstimable(f"{outcome(column)} in every {who} with {column} known")
+
+
+def adjustment_set(pop: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """The covariates of :data:`ADJUST_FOR` the data hold (some value known), and those they lack."""
+    present = [c for c in ADJUST_FOR if c in pop.columns and pop[c].notna().any()]
+    return present, [c for c in ADJUST_FOR if c not in present]
+
+
+def adjustment(
+    pop: pd.DataFrame, population: str, score: str, response: Sequence[str], label: str, cohort=None
+) -> tuple[list[str], dict | None, str]:
+    """Check that the score's effect can be adjusted as CART-SIE did: the covariates of
+    :data:`ADJUST_FOR` in the data, the reference levels some patient has (histology: DLBCL), and
+    the note saying what the model is adjusted for, what the data lack and who it leaves out.
+
+    ``response`` is ``[outcome]`` of a logistic model or ``[time, event]`` of a Cox model;
+    ``label`` names the model in the note. NotEstimable when no covariate is in the data, a group is
+    empty among the patients with all of them known, or the outcome (events) is absent.
+    """
+    need(pop, [score, *response], cohort)
+    need_patients(pop, population)
+    adjust, lacking = adjustment_set(pop)
+    if not adjust:
+        raise NotEstimable(f"none of the adjustment covariates ({', '.join(ADJUST_FOR)}) in the data")
+    columns = [score, *adjust, *response]
+    used = pop[columns].dropna()
+    both_groups(pop, score)
+    if not len(used):
+        raise NotEstimable(f"no patient has {score}, every adjustment covariate and the outcome known")
+    for level in (0, 1):
+        if not (used[score] == level).any():
+            raise NotEstimable(
+                f"nobody {group_name(score, level)} among the {len(used)} patients with every "
+                "adjustment covariate known"
+            )
+    if len(response) == 1:
+        outcome_present(used, response[0], population)
+    else:
+        events(used, response[1], population)
+    note = join(
+        "adjusted by the linear predictor of " + ", ".join(adjust),
+        f"not adjusted for {', '.join(lacking)} (absent from the data)" if lacking else "",
+        left_out(pop, columns, label),
+    )
+    reference = {k: v for k, v in REFERENCE.items() if k in adjust and (used[k] == v).any()}
+    return adjust, reference or None, note

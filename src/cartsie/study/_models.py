@@ -20,28 +20,14 @@ from cartsie.competing import fine_gray
 from cartsie.discrimination import auc, diagnostic_metrics
 from cartsie.study import _checks as C
 from cartsie.study.definitions import (
-    ADJUST_FOR,
-    POPULATIONS,
-    REFERENCE,
     RISK_GROUPS,
     Study,
-    group_name,
     outcome,
 )
 from cartsie.study.estimate import NotEstimable, not_estimable, row
 
 #: how the ratios are named in reasons
 RATIO_NAMES = {"odds_ratio": "OR", "hr": "HR", "shr": "sHR"}
-
-
-def _outcome_present(used: pd.DataFrame, column: str, population: str) -> None:
-    """A logistic model needs patients with and without the outcome."""
-    hit = used[column] == 1
-    who = f"{POPULATIONS[population]} patient"
-    if not hit.any():
-        raise NotEstimable(f"no {outcome(column)} among the {who}s with {column} known")
-    if hit.all():
-        raise NotEstimable(f"{outcome(column)} in every {who} with {column} known")
 
 
 def odds_ratio(s: Study, population: str, column: str, group: str) -> dict:
@@ -54,19 +40,13 @@ def odds_ratio(s: Study, population: str, column: str, group: str) -> dict:
     model = f"logistic model of {outcome(column)} by {RISK_GROUPS.get(group, group)}"
     note = C.left_out(pop, [column, group], model)
     C.both_groups(used, group)
-    _outcome_present(used, column, population)
+    C.outcome_present(used, column, population)
     fit = s.cached(("logistic", population, column, group), lambda: logistic(data, column, [group]))
     r = fit.summary.loc[group]
     if group in fit.infinite_terms:
         reason = C.infinite_reason("OR", r["coef"], used, group, used[column] == 1)
         return not_estimable(reason, value=r["odds_ratio"], n=fit.n, note=note)
     return row(r["odds_ratio"], (r["ci_lower"], r["ci_upper"]), p=r["p_value"], n=fit.n, note=note)
-
-
-def adjustment_set(pop: pd.DataFrame) -> tuple[list[str], list[str]]:
-    """The covariates of :data:`ADJUST_FOR` the data hold (some value known), and those they lack."""
-    present = [c for c in ADJUST_FOR if c in pop.columns and pop[c].notna().any()]
-    return present, [c for c in ADJUST_FOR if c not in present]
 
 
 def adjusted_fit(s: Study, population: str, score: str, label: str, **model) -> tuple[LpAdjusted, str]:
@@ -77,34 +57,9 @@ def adjusted_fit(s: Study, population: str, score: str, label: str, **model) -> 
     """
     pop = s.population(population)
     response = [model["outcome"]] if model["model"] == "logistic" else [model["time"], model["event"]]
-    C.need(pop, [score, *response], s)
-    C.need_patients(pop, population)
-    adjust, lacking = adjustment_set(pop)
-    if not adjust:
-        raise NotEstimable(f"none of the adjustment covariates ({', '.join(ADJUST_FOR)}) in the data")
-    columns = [score, *adjust, *response]
-    used = pop[columns].dropna()
-    C.both_groups(pop, score)
-    if not len(used):
-        raise NotEstimable(f"no patient has {score}, every adjustment covariate and the outcome known")
-    for level in (0, 1):
-        if not (used[score] == level).any():
-            raise NotEstimable(
-                f"nobody {group_name(score, level)} among the {len(used)} patients with every "
-                "adjustment covariate known"
-            )
-    if model["model"] == "logistic":
-        _outcome_present(used, model["outcome"], population)
-    else:
-        C.events(used, model["event"], population)
-    note = C.join(
-        "adjusted by the linear predictor of " + ", ".join(adjust),
-        f"not adjusted for {', '.join(lacking)} (absent from the data)" if lacking else "",
-        C.left_out(pop, columns, label),
-    )
-    reference = {k: v for k, v in REFERENCE.items() if k in adjust and (used[k] == v).any()}
+    adjust, reference, note = C.adjustment(pop, population, score, response, label, s)
     key = ("lp_adjusted", population, score, *response)
-    fit = s.cached(key, lambda: lp_adjusted(pop, score, adjust, reference=reference or None, **model))
+    fit = s.cached(key, lambda: lp_adjusted(pop, score, adjust, reference=reference, **model))
     return fit, note
 
 

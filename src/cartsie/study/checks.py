@@ -13,8 +13,6 @@ import numpy as np
 import pandas as pd
 
 from cartsie.study import _checks as C
-from cartsie.study.definitions import ADJUST_FOR, POPULATIONS, REFERENCE, group_name, outcome
-from cartsie.study.estimate import NotEstimable
 
 __all__ = [
     "adjustment",
@@ -118,12 +116,7 @@ def outcome_present(used: pd.DataFrame, column: str, population: str) -> None:
     population : str
         The population's name, for the reason.
     """
-    hit = used[column] == 1
-    who = f"{POPULATIONS[population]} patient"
-    if not hit.any():
-        raise NotEstimable(f"no {outcome(column)} among the {who}s with {column} known")
-    if hit.all():
-        raise NotEstimable(f"{outcome(column)} in every {who} with {column} known")
+    C.outcome_present(used, column, population)
 
 
 def percent(flag: pd.Series, what: str) -> tuple[float, int, tuple[float, float]]:
@@ -236,31 +229,4 @@ def adjustment(
         no covariate is in the data, a group is empty among the patients with all of them known, or
         the outcome (events) is absent.
     """
-    from cartsie.study._models import adjustment_set
-
-    need(pop, score, *response, population=population)
-    adjust, lacking = adjustment_set(pop)
-    if not adjust:
-        raise NotEstimable(f"none of the adjustment covariates ({', '.join(ADJUST_FOR)}) in the data")
-    columns = [score, *adjust, *response]
-    used = pop[columns].dropna()
-    both_groups(pop, score)
-    if not len(used):
-        raise NotEstimable(f"no patient has {score}, every adjustment covariate and the outcome known")
-    for level in (0, 1):
-        if not (used[score] == level).any():
-            raise NotEstimable(
-                f"nobody {group_name(score, level)} among the {len(used)} patients with every "
-                "adjustment covariate known"
-            )
-    if len(response) == 1:
-        outcome_present(used, response[0], population)
-    else:
-        events(used, response[1], population)
-    note = C.join(
-        "adjusted by the linear predictor of " + ", ".join(adjust),
-        f"not adjusted for {', '.join(lacking)} (absent from the data)" if lacking else "",
-        left_out(pop, columns, label),
-    )
-    reference = {k: v for k, v in REFERENCE.items() if k in adjust and (used[k] == v).any()}
-    return adjust, reference or None, note
+    return C.adjustment(pop, population, score, response, label)

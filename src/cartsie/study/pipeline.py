@@ -122,22 +122,9 @@ def _attempt(what: str, make: Callable, notes: list[str]):
 
 def save_figure(fig, stem: Path) -> list[Path]:
     """Write ``fig`` as ``stem.png`` (300 dpi) and ``stem.pdf``; the paths written."""
-    from cartsie import __version__ as version
     from cartsie import figures
 
-    if hasattr(figures, "save"):
-        return figures.save(fig, stem, formats=FIGURE_FORMATS, dpi=300)
-    paths = []
-    for ext in FIGURE_FORMATS:
-        path = stem.with_suffix(f".{ext}")
-        fig.savefig(
-            path,
-            dpi=300,
-            bbox_inches="tight",
-            metadata={"Software": f"cartsie {version}"} if ext == "png" else None,
-        )
-        paths.append(path)
-    return paths
+    return figures.save(fig, stem, formats=FIGURE_FORMATS, dpi=300)
 
 
 def write_table(table, stem: Path) -> list[Path]:
