@@ -14,90 +14,29 @@ Without --data the built-in synthetic cohort is analysed. Outputs: estimates.csv
 figures/nrm_simpleht.{png,pdf}.
 """
 
-from functools import cache
-
 from cartsie import figures, study
-from cartsie.competing import cumulative_incidence, gray_test
 from cartsie.study import script
 from cartsie.study.definitions import (
     GROUP_LABELS,
     LEVELS,
-    POPULATIONS,
     SCORES,
-    group_name,
-    outcome,
-    risk_groups,
 )
 
 cohort, out = script.setup("nrm", __doc__)
 est = script.Estimates()
+cr = script.CompetingRisks(cohort)  # cumulative_incidence and gray_test, each fit once
 NRM = ("nrm_months", "nrm_event")  # event: 1 death without progression, 2 progression (competing)
-
-
-def followed(population: str, time: str, event: str, flag: str | None = None):
-    """The patients of ``population`` with the endpoint known."""
-    pop = script.need(
-        study.population(cohort, population), time, event, *([flag] if flag else []), population=population
-    )
-    return pop[pop[time].notna() & pop[event].notna()]
-
-
-def with_groups(data, flag: str | None):
-    """``data`` with the risk groups of ``flag`` as a column "risk" ("low" before "high")."""
-    return data if flag is None else data.assign(risk=risk_groups(data[flag]))
-
-
-@cache
-def cif(population: str, time: str, event: str, flag: str | None = None):
-    """Aalen-Johansen cumulative incidence of ``event`` (overall, or by the 0/1 ``flag``)."""
-    data = followed(population, time, event, flag)
-    if flag is None:
-        return cumulative_incidence(data, time, event)
-    return cumulative_incidence(with_groups(data, flag), time, event, group="risk")
-
-
-@cache
-def gray(population: str, time: str, event: str, flag: str):
-    """Gray's test of ``event`` (cause 1) between the low and high groups of ``flag``."""
-    data = followed(population, time, event, flag)
-    script.both_groups(data, flag)
-    script.events(data, event, population)
-    return gray_test(data, time, event, flag)
-
-
-def incidence_at(e, population: str, time: str, event: str, at: float, flag=None, level=None) -> None:
-    """Cumulative incidence (%) of cause 1 at ``at`` months, overall or in ``flag == level``."""
-    pop = study.population(cohort, population)
-    data = followed(population, time, event, flag)
-    if flag is not None:
-        script.nobody(pop, flag, level)
-        data = data[data[flag] == level]
-    where = f"{group_name(flag, level)} group" if flag else f"{POPULATIONS[population]} population"
-    if not len(data):
-        raise script.NotEstimable(f"no patient of the {where} with known {outcome(event)} follow-up")
-    last = float(data[time].max())
-    if last < at:
-        raise script.NotEstimable(
-            f"no follow-up to {at:g} months in the {where} (the last is at {last:.1f} months)"
-        )
-    n = len(pop) if flag is None else int((pop[flag] == level).sum())
-    if not (pop[event] == 1).any():  # no event of the cause: incidence 0, without a CI
-        e.set(0.0, n=n, note=f"no {outcome(event)} in the {where}: incidence 0, no CI")
-        return
-    r = cif(population, time, event, flag).at([at], cause=1).set_index("group")
-    r = r.loc["all" if flag is None else dict(LEVELS)[level]]
-    e.set(100 * r["estimate"], (100 * r["ci_lower"], 100 * r["ci_upper"]), n=n)
 
 
 # -- One-year NRM: the HT-evaluable patients, and by each score with Gray's test ---------------------
 with est("nrm.1y.global", "1-year NRM, % (HT-evaluable patients)") as e:
-    incidence_at(e, "ht", *NRM, 12.0)
+    cr.incidence_at(e, "ht", *NRM, 12.0)
 for key, (population, flag, _group, label) in SCORES.items():
     for level, name in LEVELS:
         with est(f"nrm.1y.{key}.{name}", f"1-year NRM, {label} {name}, %") as e:
-            incidence_at(e, population, *NRM, 12.0, flag, level)
+            cr.incidence_at(e, population, *NRM, 12.0, flag, level)
     with est(f"nrm.gray.{key}", f"Gray's test of NRM by {label}") as e:
-        test = gray(population, *NRM, flag)
+        test = cr.gray(population, *NRM, flag)
         e.set(float("nan"), p=test.p_value, n=test.n, note=f"chi-square {test.statistic:.2f}")
 
 
@@ -123,16 +62,16 @@ with est("nrm.infectious_mortality.ht", "Infectious non-relapse mortality, % (HT
 
 # -- The cumulative incidence of NRM by simpleHT, with Gray's test ----------------------------------
 with out.figure("nrm_simpleht") as save:
-    data = followed("simple_ht", *NRM, "simple_ht_high")
+    data = cr.followed("simple_ht", *NRM, "simple_ht_high")
     script.both_groups(data, "simple_ht_high")
     script.events(data, "nrm_event", "simple_ht")
     save(
         figures.cif_plot(
-            cif("simple_ht", *NRM, "simple_ht_high"),
-            df=with_groups(data, "simple_ht_high"),  # the patients of the curves, for the numbers at risk
+            cr.cif("simple_ht", *NRM, "simple_ht_high"),
+            df=cr.with_groups(data, "simple_ht_high"),  # the patients of the curves, for the numbers at risk
             cause=1,
             labels=GROUP_LABELS["simple_ht_group"],
-            p_value=gray("simple_ht", *NRM, "simple_ht_high").p_value,
+            p_value=cr.gray("simple_ht", *NRM, "simple_ht_high").p_value,
             landmark=12.0,
             xlabel="Months since infusion",
             note=out.note,

@@ -16,82 +16,22 @@ Without --data the built-in synthetic cohort is analysed. Outputs: estimates.csv
 figures/spm_cif.{png,pdf} and figures/spm_cif_ht.{png,pdf}.
 """
 
-from functools import cache
-
 from cartsie import figures, study
-from cartsie.competing import cumulative_incidence, fine_gray, gray_test
+from cartsie.competing import fine_gray
 from cartsie.descriptive import median_ci
 from cartsie.study import script
 from cartsie.study.definitions import (
     COVARIATES,
     GROUP_LABELS,
-    LEVELS,
-    POPULATIONS,
     RISK_GROUPS,
-    group_name,
     outcome,
-    risk_groups,
 )
 
 cohort, out = script.setup("spm", __doc__)
 est = script.Estimates()
+cr = script.CompetingRisks(cohort)  # cumulative_incidence and gray_test, each fit once
 SPM = ("spm_months", "spm_event")  # event: 1 second primary malignancy, 2 death without (competing)
 ht = study.population(cohort, "ht")
-
-
-def followed(population: str, time: str, event: str, flag: str | None = None):
-    """The patients of ``population`` with the endpoint known."""
-    pop = script.need(
-        study.population(cohort, population), time, event, *([flag] if flag else []), population=population
-    )
-    return pop[pop[time].notna() & pop[event].notna()]
-
-
-def with_groups(data, flag: str | None):
-    """``data`` with the risk groups of ``flag`` as a column "risk" ("low" before "high")."""
-    return data if flag is None else data.assign(risk=risk_groups(data[flag]))
-
-
-@cache
-def cif(population: str, time: str, event: str, flag: str | None = None):
-    """Aalen-Johansen cumulative incidence of ``event`` (overall, or by the 0/1 ``flag``)."""
-    data = followed(population, time, event, flag)
-    if flag is None:
-        return cumulative_incidence(data, time, event)
-    return cumulative_incidence(with_groups(data, flag), time, event, group="risk")
-
-
-@cache
-def gray(population: str, time: str, event: str, flag: str):
-    """Gray's test of ``event`` (cause 1) between the low and high groups of ``flag``."""
-    data = followed(population, time, event, flag)
-    script.both_groups(data, flag)
-    script.events(data, event, population)
-    return gray_test(data, time, event, flag)
-
-
-def incidence_at(e, population: str, time: str, event: str, at: float, flag=None, level=None) -> None:
-    """Cumulative incidence (%) of cause 1 at ``at`` months, overall or in ``flag == level``."""
-    pop = study.population(cohort, population)
-    data = followed(population, time, event, flag)
-    if flag is not None:
-        script.nobody(pop, flag, level)
-        data = data[data[flag] == level]
-    where = f"{group_name(flag, level)} group" if flag else f"{POPULATIONS[population]} population"
-    if not len(data):
-        raise script.NotEstimable(f"no patient of the {where} with known {outcome(event)} follow-up")
-    last = float(data[time].max())
-    if last < at:
-        raise script.NotEstimable(
-            f"no follow-up to {at:g} months in the {where} (the last is at {last:.1f} months)"
-        )
-    n = len(pop) if flag is None else int((pop[flag] == level).sum())
-    if not (pop[event] == 1).any():  # no event of the cause: incidence 0, without a CI
-        e.set(0.0, n=n, note=f"no {outcome(event)} in the {where}: incidence 0, no CI")
-        return
-    r = cif(population, time, event, flag).at([at], cause=1).set_index("group")
-    r = r.loc["all" if flag is None else dict(LEVELS)[level]]
-    e.set(100 * r["estimate"], (100 * r["ci_lower"], 100 * r["ci_upper"]), n=n)
 
 
 def spm(pop):
@@ -127,11 +67,11 @@ for id_, column, label in (
 
 # -- Two-year cumulative incidence (death competing), and Gray's test by HT -------------------------
 with est("spm.cif.2y", "2-year cumulative incidence of SPM, %") as e:
-    incidence_at(e, "ht", *SPM, 24.0)
+    cr.incidence_at(e, "ht", *SPM, 24.0)
 with est("spm.myeloid.cif.2y", "2-year cumulative incidence of myeloid SPM, %") as e:
-    incidence_at(e, "ht", "spm_months", "spm_myeloid_event", 24.0)
+    cr.incidence_at(e, "ht", "spm_months", "spm_myeloid_event", 24.0)
 with est("spm.gray.ht", "Gray's test of SPM by HT") as e:
-    test = gray("ht", *SPM, "ht_high")
+    test = cr.gray("ht", *SPM, "ht_high")
     e.set(float("nan"), p=test.p_value, n=test.n, note=f"chi-square {test.statistic:.2f}")
 
 # -- Univariable Fine-Gray models (HT-evaluable patients) -------------------------------------------
@@ -163,11 +103,11 @@ for id_, (event, covariate) in FINE_GRAY.items():
 
 # -- The cumulative incidence of SPM, overall and by HT with Gray's test ----------------------------
 with out.figure("spm_cif") as save:
-    data = followed("ht", *SPM)
+    data = cr.followed("ht", *SPM)
     script.events(data, "spm_event", "ht")
     save(
         figures.cif_plot(
-            cif("ht", *SPM),
+            cr.cif("ht", *SPM),
             df=data,  # the patients of the curve, for the numbers at risk
             cause=1,
             landmark=24.0,
@@ -176,16 +116,16 @@ with out.figure("spm_cif") as save:
         )
     )
 with out.figure("spm_cif_ht") as save:
-    data = followed("ht", *SPM, "ht_high")
+    data = cr.followed("ht", *SPM, "ht_high")
     script.both_groups(data, "ht_high")
     script.events(data, "spm_event", "ht")
     save(
         figures.cif_plot(
-            cif("ht", *SPM, "ht_high"),
-            df=with_groups(data, "ht_high"),
+            cr.cif("ht", *SPM, "ht_high"),
+            df=cr.with_groups(data, "ht_high"),
             cause=1,
             labels=GROUP_LABELS["ht_group"],
-            p_value=gray("ht", *SPM, "ht_high").p_value,
+            p_value=cr.gray("ht", *SPM, "ht_high").p_value,
             landmark=24.0,
             xlabel="Months since infusion",
             note=out.note,

@@ -46,6 +46,7 @@ from cartsie import __version__, cli
 from cartsie.errors import CartsieError, InputError, MissingValuesWarning
 from cartsie.study import _checks as C
 from cartsie.study import estimate as E
+from cartsie.study._script_competing import CompetingRisks
 from cartsie.study.checks import (
     adjustment,
     both_groups,
@@ -61,6 +62,7 @@ from cartsie.study.checks import (
 from cartsie.study.estimate import NotEstimable
 
 __all__ = [
+    "CompetingRisks",
     "Estimates",
     "Guard",
     "NotEstimable",
