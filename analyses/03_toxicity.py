@@ -22,38 +22,19 @@ from functools import cache
 
 import numpy as np
 
-from cartsie import figures, study
-from cartsie.adjust import lp_adjusted
-from cartsie.binary import logistic
+from cartsie import figures
 from cartsie.discrimination import auc, diagnostic_metrics
-from cartsie.errors import CartsieError
 from cartsie.study import script
-from cartsie.study.definitions import COVARIATES, LEVELS, RISK_GROUPS, group_name, outcome
-from cartsie.study.estimate import reason
-from cartsie.tables import regression_table
+from cartsie.study.definitions import LEVELS, group_name, outcome
 
 cohort, out = script.setup("toxicity", __doc__)
 est = script.Estimates()
 
 # The populations: the simpleHT-evaluable patients ("global", 560 in the paper) and the
 # HT-evaluable ones (389).
-pops = {"simple_ht": study.population(cohort, "simple_ht"), "ht": study.population(cohort, "ht")}
-
-
-def capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def rate(e, population: str, flag: str, group: str | None = None, level: int | None = None) -> None:
-    """Percentage of ``flag`` = 1 in the population (or in its ``group == level``), exact 95% CI."""
-    pop = script.need(pops[population], *([group] if group else []), flag, population=population)
-    if group is None:
-        pct, n, ci = script.percent(pop[flag], outcome(flag))
-    else:
-        script.nobody(pop, group, level)
-        what = f"{outcome(flag)} in the {group_name(group, level)} group"
-        pct, n, ci = script.percent(pop.loc[pop[group] == level, flag], what)
-    e.set(pct, ci, n=n)
+# Their rates, logistic models and linear-predictor adjustments (each model fitted once):
+bo = script.BinaryOutcomes(cohort)
+pops = bo.pops
 
 
 # -- Rates in the global population -----------------------------------------------------------------
@@ -68,7 +49,7 @@ RATES = {  # id -> (0/1 column, label)
 }
 for id_, (flag, label) in RATES.items():
     with est(id_, label) as e:
-        rate(e, "simple_ht", flag)
+        bo.rate(e, "simple_ht", flag)
 
 # The share of the late-ICAHT cases that were of grade >= 3.
 with est("tox.late_icaht_ge3.share", "Late ICAHT cases with grade >= 3, %") as e:
@@ -88,20 +69,11 @@ GROUP_RATES = {  # id stem -> (population, 0/1 column, risk group)
 }
 for stem, (population, flag, group) in GROUP_RATES.items():
     for level, name in LEVELS:
-        with est(f"{stem}.{name}", f"{capital(outcome(flag))}, {group_name(group, level)}, %") as e:
-            rate(e, population, flag, group, level)
+        with est(f"{stem}.{name}", f"{script.capital(outcome(flag))}, {group_name(group, level)}, %") as e:
+            bo.rate(e, population, flag, group, level)
 
 
 # -- Univariable logistic models by the score (Wald CIs, as R's glm) --------------------------------
-def odds_ratio(e, population: str, flag: str, group: str) -> None:
-    pop = script.need(pops[population], flag, group, population=population)
-    data = pop[[flag, group]].astype(float)
-    used = data.dropna()
-    note = script.left_out(pop, [flag, group], f"logistic model of {outcome(flag)} by {RISK_GROUPS[group]}")
-    script.both_groups(used, group)
-    script.outcome_present(used, flag, population)
-    fit = logistic(data, flag, [group])
-    e.ratio(fit, group, used, flag, note=note)
 
 
 ODDS_RATIOS = {  # id -> (population, outcome, risk group)
@@ -113,23 +85,14 @@ ODDS_RATIOS = {  # id -> (population, outcome, risk group)
 }
 for id_, (population, flag, group) in ODDS_RATIOS.items():
     with est(id_, f"OR of {outcome(flag)}, {group_name(group, 1)} vs low") as e:
-        odds_ratio(e, population, flag, group)
+        bo.odds_ratio(e, population, flag, group)
 
 
 # -- The HT score adjusted by the linear predictor of the adjustment set ----------------------------
-@cache
-def adjusted(population: str, score: str, flag: str):
-    """The score's odds ratio adjusted by the linear predictor of stage, bulky disease, histology,
-    disease status, IPI and bridging therapy (those in the data), and its note."""
-    pop = pops[population]
-    label = f"adjusted logistic model of {outcome(flag)}"
-    adjust_for, reference, note = script.adjustment(pop, population, score, [flag], label)
-    fit = lp_adjusted(pop, score, adjust_for, outcome=flag, model="logistic", reference=reference)
-    return fit, note
 
 
 with est("tox.late_icaht_ge3.ht.or_adjusted", "Adjusted OR of late ICAHT grade >= 3, HT high vs low") as e:
-    fit, note = adjusted("ht", "ht_high", "late_icaht_severe")
+    fit, note = bo.adjusted("ht", "ht_high", "late_icaht_severe")
     e.ratio(
         fit,
         "ht_high",
@@ -212,19 +175,10 @@ with est("tox.late_icaht_ge3.ht.auc", "AUC of HT high for late ICAHT grade >= 3 
     )
 
 # -- Supplementary Table 2: the adjusted logistic models of the HT score ----------------------------
-with out.table("supp_table2") as save:
-    fits, titles, skipped = [], [], []
-    for flag in ("late_icaht_severe", "crr_day90", "orr_day90"):
-        try:
-            fits.append(adjusted("ht", "ht_high", flag)[0])
-            titles.append(capital(outcome(flag)))
-        except CartsieError as exc:  # a model the cohort cannot fit is left out of the table
-            skipped.append(f"{capital(outcome(flag))}: not estimable ({reason(exc)})")
-    if not fits:
-        raise script.NotEstimable("; ".join(skipped))
+with out.table("supp_table2") as save:  # regression_table(first_stage=True) of the lp_adjusted fits
     save(
-        regression_table(
-            *fits, labels=COVARIATES, titles=titles, title="Supplementary Table 2", first_stage=True
+        bo.adjusted_table(
+            "ht", "ht_high", ("late_icaht_severe", "crr_day90", "orr_day90"), "Supplementary Table 2"
         )
     )
 

@@ -46,6 +46,7 @@ from cartsie import __version__, cli
 from cartsie.errors import CartsieError, InputError, MissingValuesWarning
 from cartsie.study import _checks as C
 from cartsie.study import estimate as E
+from cartsie.study._script_binary import BinaryOutcomes, capital
 from cartsie.study._script_competing import CompetingRisks
 from cartsie.study.checks import (
     adjustment,
@@ -62,6 +63,7 @@ from cartsie.study.checks import (
 from cartsie.study.estimate import NotEstimable
 
 __all__ = [
+    "BinaryOutcomes",
     "CompetingRisks",
     "Estimates",
     "Guard",
@@ -69,6 +71,7 @@ __all__ = [
     "Output",
     "adjustment",
     "both_groups",
+    "capital",
     "events",
     "exact_ci",
     "left_out",
