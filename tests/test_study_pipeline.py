@@ -233,3 +233,19 @@ def test_two_processes_write_what_one_writes(tmp_path):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     pd.testing.assert_frame_equal(one.estimates, two.estimates)
     assert one.notes == two.notes and list(one.timings) == list(two.timings)
+
+
+def test_the_report_says_what_reading_the_input_did(tmp_path):
+    """A unit in a header is converted on reading; the report of the user's data says so (with the
+    column renamed), as `cartsie validate` does: nothing converted silently."""
+    patients = pd.read_csv(example_path("example_patients.csv"))
+    patients = patients.rename(columns={"crp": "crp (mg/L)"})
+    patients["crp (mg/L)"] = patients["crp (mg/L)"] * 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = cohort.load(patients, example_path("example_labs.csv"))
+        pipeline.reproduce(c, tmp_path, items=("flow",), source="mine.csv")
+    md = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "> input: patients table: columns read as {'crp (mg/L)': 'crp'}" in md
+    assert "> input: patients table: 'crp' converted from mg/L to mg/dL" in md
+    assert "converted from mg/L to mg/dL" in (tmp_path / "report.html").read_text(encoding="utf-8")

@@ -450,7 +450,13 @@ def reproduce(
         "input_sha256": input_checksum or checksum(cohort.patients, cohort.labs),
         "notes": ["Synthetic data: every number below comes from simulated patients, not from CART-SIE."]
         if synthetic
-        else [f"Data: {source or 'user data'}"],
+        else [
+            f"Data: {source or 'user data'}",
+            # what reading the input did (columns renamed, units converted, rows left out) and what
+            # it doubted, as `cartsie validate` prints it: never a silent change
+            *(f"input warning: {w}" for w in cohort.warnings),
+            *(f"input: {n}" for n in cohort.notes),
+        ],
         "title": title or ("CART-SIE: built-in synthetic cohort" if synthetic else (source or "User cohort")),
         "compare": synthetic if compare_published is None else compare_published,
     }
