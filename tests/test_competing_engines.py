@@ -74,6 +74,7 @@ def test_relaxation_certifies_finite_fits_as_the_full_program(monkeypatch, size)
     """With a relaxation of a few rows the answer is the full program's: finite here."""
     data = _monotone_problem(frame("heavy"), ["x1", "x3"])
     monkeypatch.setattr(_monotone, "RELAXATION_SIZE", size)
+    monkeypatch.setattr(_monotone, "RELAXATION_FROM", 0)  # the relaxation even on these few rows
     np.testing.assert_array_equal(_finegray.monotone_directions(data), np.zeros(2))
     np.testing.assert_array_equal(_full_lp(data), np.zeros(2))
 
@@ -85,6 +86,7 @@ def test_relaxation_never_hides_a_monotone_likelihood(monkeypatch):
     df = df.assign(event=np.where((df["x3"] == 1) & (df["event"] == 1), 2, df["event"]))
     data = _monotone_problem(df, ["x1", "x3"])
     monkeypatch.setattr(_monotone, "RELAXATION_SIZE", 5)
+    monkeypatch.setattr(_monotone, "RELAXATION_FROM", 0)
     np.testing.assert_array_equal(_finegray.monotone_directions(data), [0.0, -1.0])
     np.testing.assert_array_equal(_full_lp(data), [0.0, -1.0])
 
@@ -111,3 +113,57 @@ def test_large_finite_fit_is_certified_by_the_relaxation(monkeypatch):
     fit = fine_gray(df, "time", "event", ["x1", "x3"])
     assert not fit.infinite_terms
     assert len(called) == 3 and max(called) < 3 * _monotone.RELAXATION_SIZE  # p + 1 small programs
+
+
+def test_mid_size_fit_is_decided_by_the_one_full_program(monkeypatch):
+    """Below ``RELAXATION_FROM`` rows + events per program the relaxation's p + 1 programs would cost
+    more than the full one: a finite fit is decided by one program."""
+    df = frame("heavy")
+    called = []
+    full = _monotone._solve
+
+    def spy(c, a_ub, bounds):
+        called.append(a_ub.shape[0])
+        return full(c, a_ub, bounds)
+
+    monkeypatch.setattr(_monotone, "RELAXATION_SIZE", 5)  # rows + events exceed 2 * size
+    monkeypatch.setattr(_monotone, "_solve", spy)
+    assert len(df) < _monotone.RELAXATION_FROM * 3
+    fit = fine_gray(df, "time", "event", ["x1", "x3"])
+    assert not fit.infinite_terms
+    assert len(called) == 1 and called[0] > len(df)  # the full program: a row of every patient
+
+
+def _one_covariate_case(seed: int) -> float:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(8, 40))
+    x = rng.integers(0, 3, size=n).astype(float) if seed % 2 else rng.normal(size=n).round(1)
+    time_ = rng.integers(1, 12, size=n).astype(float)
+    event = (rng.random(n) < 0.6).astype(int)
+    if seed % 3 == 0:  # make it monotone: events only among the largest (or smallest) x of their time
+        event = np.where(x >= np.quantile(x, 0.5), event, 0) if seed % 2 else event * (x <= np.median(x))
+    df = pd.DataFrame({"t": time_, "e": event, "x": x, "s": rng.integers(0, 2, size=n)})
+    if event.sum() == 0:
+        event[0] = 1
+    from cartsie.survival import _cox
+
+    strata = df["s"].to_numpy() if seed % 4 == 1 else None
+    data = _cox.prepare(df["t"].to_numpy(), df["e"].to_numpy(), df[["x"]].to_numpy(), strata, True)
+    captured = []
+    real = _monotone.directions
+    _monotone.directions = lambda *a, **k: captured.append(a) or real(*a, **k)
+    try:
+        closed = _cox.monotone_directions(data)
+    finally:
+        _monotone.directions = real
+    x, *rest = captured[0]
+    programs = _monotone._by_programs(x / max(np.max(np.abs(x)), 1e-300), *rest, tol=1e-7)
+    np.testing.assert_array_equal(closed, programs, err_msg=f"seed {seed}")
+    return float(closed[0])
+
+
+def test_one_covariate_without_a_program_is_the_programs_answer():
+    """One covariate: the closed form of :func:`cartsie._monotone._one_covariate` gives what the
+    linear programs give, on small random problems with ties and strata that are monotone (+1 or -1)
+    or finite -- all three occur."""
+    assert {_one_covariate_case(seed) for seed in range(60)} == {-1.0, 0.0, 1.0}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 
 def _clopper_pearson(k: int, n: int, conf_level: float) -> tuple[float, float, float]:
@@ -65,11 +66,15 @@ def _placements(y: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     cases above it (ties 1/2): ``V10 = (rank among all - rank among cases) / n_controls``,
     ``V01 = 1 - (rank among all - rank among controls) / n_cases`` with average ranks.
     """
-    from scipy import stats  # scipy.stats on first use: importing it costs ~0.5 s
-
     cases, controls = s[y == 1], s[y == 0]
     m, n = len(cases), len(controls)
-    everything = stats.rankdata(np.concatenate([cases, controls]))
-    v10 = (everything[:m] - stats.rankdata(cases)) / n
-    v01 = 1 - (everything[m:] - stats.rankdata(controls)) / m
+    everything = _midranks(np.concatenate([cases, controls]))
+    v10 = (everything[:m] - _midranks(cases)) / n
+    v01 = 1 - (everything[m:] - _midranks(controls)) / m
     return v10, v01
+
+
+def _midranks(x: np.ndarray) -> np.ndarray:
+    # scipy.stats.rankdata(x) ("average"), through pandas: the same ranks without importing
+    # scipy.stats (~0.5 s at the first AUC of a run)
+    return pd.Series(x).rank(method="average").to_numpy()

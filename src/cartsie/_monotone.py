@@ -24,11 +24,13 @@ sets of one stratum are nested (``R_1 >= R_2 >= ...`` over the event times), one
 likelihood is monotone), and then, only in that case, the smallest and largest ``d_j`` of each term
 in the box ``|d| <= 1``, as the separation check of :func:`cartsie.binary.logistic` (Konis 2007).
 
-On large data sets a smaller problem is tried first (:func:`_certified_finite`): the same
-inequalities for a few thousand rows and events only. Leaving inequalities out can only enlarge the
-cone of directions ``d``, so when even that relaxation admits no ``d != 0`` (every ``d_j`` is 0 at
-its smallest and largest in the box) neither does the full problem, and the likelihood has a finite
-maximum. Otherwise -- a monotone likelihood, or a relaxation too loose -- the full problem decides.
+On large data sets (rows + events above ``RELAXATION_FROM`` per program) a smaller problem is tried
+first (:func:`_certified_finite`): the same inequalities for a few thousand rows and events only.
+Leaving inequalities out can only enlarge the cone of directions ``d``, so when even that relaxation
+admits no ``d != 0`` (every ``d_j`` is 0 at its smallest and largest in the box) neither does the full
+problem, and the likelihood has a finite maximum. Otherwise -- a monotone likelihood, or a relaxation
+too loose -- the full problem decides. With one covariate no program is needed
+(:func:`_one_covariate`).
 """
 
 from __future__ import annotations
@@ -74,6 +76,11 @@ def _constraints(
 
 #: rows and events (each) at most in the relaxation tried first by :func:`_certified_finite`
 RELAXATION_SIZE = 300
+
+#: the relaxation's p + 1 small programs are tried only when rows + events exceed this many per
+#: program: below it the one full program is faster (HiGHS, measured: ~15 us a row for the full
+#: program against ~8 ms a relaxed program; with 7 covariates the full program wins up to ~3,000 rows)
+RELAXATION_FROM = 500
 
 
 def _spread(idx: np.ndarray, size: int) -> np.ndarray:
@@ -141,6 +148,41 @@ def _certified_finite(
     return True
 
 
+def _one_covariate(
+    x: np.ndarray,
+    last_set: np.ndarray,
+    events: np.ndarray,
+    event_set: np.ndarray,
+    block_start: np.ndarray,
+    tol: float,
+) -> np.ndarray:
+    """:func:`directions` for one covariate, without a program.
+
+    The only directions are ``d = +1`` and ``d = -1`` (the cone is a half-line). ``d = +1`` satisfies
+    the inequalities exactly when every event has the largest ``x`` of its risk set; then ``m_k`` is
+    that largest value (risk set ``k`` holds the rows of its stratum whose last set is ``k`` or later:
+    a suffix maximum over the sets of the stratum) and the total slack the program would maximise is
+    ``sum_j (m_{k(j)} - x_j) + sum_k (m_k - m_{k+1})``, compared with the same bound ``tol * n``.
+    ``d = -1`` likewise with ``-x``. Both cannot hold with a positive slack.
+    """
+    k = len(block_start)
+    held = np.flatnonzero(last_set >= 0)
+    starts = np.flatnonzero(block_start)
+    ends = np.r_[starts[1:], k]
+    out = 0.0
+    for sign in (1.0, -1.0):
+        v = sign * x
+        top = np.full(k, -np.inf)
+        np.maximum.at(top, last_set[held], v[held])
+        for lo, hi in zip(starts, ends, strict=True):
+            top[lo:hi] = np.maximum.accumulate(top[lo:hi][::-1])[::-1]
+        if np.all(v[events] >= top[event_set] - tol):
+            slack = np.sum(top[last_set[held]] - v[held]) + np.sum(top[starts] - top[ends - 1])
+            if slack > tol * len(x):
+                out = sign
+    return np.array([out])
+
+
 def directions(
     x: np.ndarray,
     last_set: np.ndarray,
@@ -173,7 +215,22 @@ def directions(
     scale = np.max(np.abs(x), axis=0)
     scale[scale == 0] = 1.0
     x = x / scale
-    if len(events) + len(x) > 2 * RELAXATION_SIZE and _certified_finite(
+    if p == 1:
+        return _one_covariate(x[:, 0], last_set, events, event_set, block_start, tol)
+    return _by_programs(x, last_set, events, event_set, block_start, tol)
+
+
+def _by_programs(
+    x: np.ndarray,
+    last_set: np.ndarray,
+    events: np.ndarray,
+    event_set: np.ndarray,
+    block_start: np.ndarray,
+    tol: float,
+) -> np.ndarray:
+    """:func:`directions` by linear programs, on covariates scaled to a largest absolute value of 1."""
+    p = x.shape[1]
+    if len(events) + len(x) > max(2 * RELAXATION_SIZE, RELAXATION_FROM * (p + 1)) and _certified_finite(
         x, last_set, events, event_set, block_start, tol
     ):
         return np.zeros(p)

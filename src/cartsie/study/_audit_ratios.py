@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import math
 
-from scipy import stats
-
+from cartsie._dist import norm_ppf, norm_sf
 from cartsie.study import _audit_rules as rules
 from cartsie.study._audit_numbers import Finding, Span, corners, fmt, fmt_span, number, p_value
 
 #: the normal quantile of a two-sided 95% interval (the level every published CI is read at)
-Z = float(stats.norm.ppf(0.975))
+Z = float(norm_ppf(0.975))
 
 
 def _log(x: float) -> float:
@@ -29,7 +28,7 @@ def _log(x: float) -> float:
 
 def _sf2(z: float) -> float:
     """Two-sided normal tail 2 (1 - Phi(|z|)) (R: ``2 * pnorm(-abs(z))``)."""
-    return 2.0 * float(stats.norm.sf(abs(z))) if not math.isnan(z) else math.nan
+    return 2.0 * float(norm_sf(abs(z))) if not math.isnan(z) else math.nan
 
 
 def wald_p(ratio: float, lower: float, upper: float) -> float:
