@@ -13,13 +13,14 @@
 # * Calibration-in-the-large: O = overall observed risk at `at` (as above), E = mean predicted risk,
 #   O/E with CI exp(log(O/E) -/+ z se(O) / O) (delta method, E treated as fixed; Debray et al. 2017).
 # * Calibration slope: coefficient of log(-log(1 - risk)) in coxph (Efron) -- or cmprsk::crr for
-#   the cause of interest -- with follow-up administratively censored at `at`; Wald CI; z and p of
+#   the cause of interest, gtol = 1e-12 -- with follow-up administratively censored at `at`; Wald CI; z and p of
 #   the test of slope = 1.
 # * Net benefit: dcurves is not packaged for Debian (apt-cache policy r-cran-dcurves shows nothing),
 #   so dcurves::dca's definitions are written out with base R and survival::survfit: treated when
 #   risk >= threshold; binary NB = TP/n - FP/n * pt / (1 - pt); survival NB at `at` with the
-#   Kaplan-Meier risk among the treated, 0 when nobody is treated (dcurves' convention); treat-all
-#   and treat-none rows.
+#   Kaplan-Meier risk among the treated (the cmprsk Aalen-Johansen risk of cause 1 with competing
+#   events, as dcurves reads a multi-state survfit), 0 when nobody is treated (dcurves' convention);
+#   treat-all and treat-none rows.
 # * A cross-check against riskRegression::Score(plots = "calibration") with plotCalibration(method =
 #   "quantile") is included (`riskregression_check`): its quantile groups, given to cartsie as a
 #   column, and its observed risks.
@@ -130,7 +131,8 @@ cal_aj <- function(d, at, g, cause = 1) {
   o <- tp0$est[paste("1", cause), 1]
   cll <- log(-log(1 - d$risk))
   ee <- ifelse(d$time <= at, d$status, 0)
-  fg <- crr(pmin(d$time, at), ee, cov1 = cbind(cll), failcode = cause, cencode = 0)
+  fg <- crr(pmin(d$time, at), ee, cov1 = cbind(cll), failcode = cause, cencode = 0, gtol = 1e-12,
+            maxiter = 100)  # converged fully, as the other crr fixtures
   list(at = at, groups_asked = g, cause = cause, group_of_row = grp,
        groups = list(
          group = sort(unique(grp)),
@@ -192,7 +194,12 @@ nb_binary <- function(y, risk, thresholds) {
 km_risk <- function(time, status, at) {
   if (length(time) == 0) return(0)  # dcurves: nobody treated, no risk among the treated
   if (max(time) < at) return(NA_real_)
-  1 - summary(survfit(Surv(time, status) ~ 1), times = at, extend = TRUE)$surv
+  if (all(status %in% 0:1)) {
+    return(1 - summary(survfit(Surv(time, status) ~ 1), times = at, extend = TRUE)$surv)
+  }
+  # competing events: the Aalen-Johansen risk of cause 1 (what dcurves reads off a multi-state survfit)
+  if (!any(status == 1)) return(0)
+  unname(timepoints(cuminc(time, status, cencode = 0), at)$est["1 1", 1])
 }
 
 nb_surv <- function(d, at, thresholds) {
@@ -219,6 +226,8 @@ thr_s <- c(0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, max(surv$risk) + 0.01)
 net_benefit <- list(
   binary = c(list(data = "binary", thresholds = thr_b), nb_binary(binary$y, binary$risk, thr_b)),
   surv_12 = c(list(data = "surv", thresholds = thr_s), nb_surv(surv, 12, thr_s)),
+  cr_12 = c(list(data = "cr", thresholds = c(0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8)),
+            nb_surv(cr, 12, c(0.05, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8))),
   discrete_12 = c(list(data = "discrete", thresholds = c(0.1, 0.2, 0.25, 0.5, 0.6, 0.7)),
                   nb_surv(discrete, 12, c(0.1, 0.2, 0.25, 0.5, 0.6, 0.7)))
 )

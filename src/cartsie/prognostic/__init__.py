@@ -7,6 +7,7 @@ holds the concordance (its counting engine is shared with the Cox model's ``conc
 """
 
 from cartsie.prognostic._calibration import Calibration, calibration
+from cartsie.prognostic._net_benefit import NetBenefit, net_benefit
 from cartsie.prognostic.core import Concordance, concordance
 
-__all__ = ["Calibration", "Concordance", "calibration", "concordance"]
+__all__ = ["Calibration", "Concordance", "NetBenefit", "calibration", "concordance", "net_benefit"]
