@@ -276,7 +276,7 @@ def calibration(
             f"{func}(): groups must be a number of risk groups (>= 1) or the name of a column of "
             f"groups; got {groups!r}."
         )
-    columns = [time, event, risk] + ([groups] if grouped else [])
+    columns = [time, event, risk] + ([groups] if isinstance(groups, str) else [])
     require_columns(df, columns, func)
     frame, n_missing = drop_missing(df, list(dict.fromkeys(columns)), func)
     p = risk_values(frame, risk, func)
@@ -414,10 +414,10 @@ def _slope(
     if method == "kaplan-meier":
         from cartsie.survival import cox
 
-        fit = cox(censored, _TIME, _EVENT, _CLOGLOG)
+        table = cox(censored, _TIME, _EVENT, _CLOGLOG).summary
     else:
         from cartsie.competing import fine_gray
 
-        fit = fine_gray(censored, _TIME, _EVENT, _CLOGLOG, cause=cause)
-    row = fit.summary.loc[_CLOGLOG]
+        table = fine_gray(censored, _TIME, _EVENT, _CLOGLOG, cause=cause).summary
+    row = table.loc[_CLOGLOG]
     return float(row["coef"]), float(row["se"])
