@@ -265,3 +265,35 @@ def test_no_warning_on_clean_data():
         warnings.simplefilter("error")
         _fit(REF["calibration"]["aj_cr_12"])
         _nb("cr_12")
+
+
+# --------------------------------------------------------------------------------------------
+# identities
+# --------------------------------------------------------------------------------------------
+
+
+def test_one_group_is_the_overall_risk():
+    res = calibration(frame("cr"), "time", "status", "risk", at=12, groups=1)
+    assert len(res.summary) == 1
+    assert res.summary["observed"].iloc[0] == pytest.approx(res.observed, rel=1e-14)
+    assert res.summary["mean_predicted"].iloc[0] == pytest.approx(res.expected, rel=1e-14)
+
+
+def test_survival_net_benefit_without_censoring_is_the_binary_one():
+    """Without censoring the Kaplan-Meier risk among the treated is the fraction with an event by
+    ``at``: the time-to-event net benefit equals the binary one of ``y = event by at``."""
+    rng = np.random.default_rng(7)
+    risk = rng.uniform(0.05, 0.9, 200)
+    time = rng.exponential(12 / -np.log(1 - risk))
+    df = pd.DataFrame({"time": time, "status": 1, "risk": risk})
+    pts = [0.1, 0.3, 0.5, 0.95]
+    surv = net_benefit(df=df, time="time", event="status", risk="risk", at=12, thresholds=pts)
+    binary = net_benefit((time <= 12).astype(int), risk, pts)
+    np.testing.assert_allclose(surv.wide().to_numpy(), binary.wide().to_numpy(), rtol=1e-12, atol=1e-15)
+
+
+def test_model_treating_everybody_is_treat_all():
+    res = _nb("discrete_12")  # every risk is >= 0.1, the first threshold
+    first = res.summary[res.summary["threshold"] == 0.1].set_index("strategy")
+    assert first.loc["model", "treated"] == 1
+    assert first.loc["model", "net_benefit"] == pytest.approx(first.loc["all", "net_benefit"], rel=1e-14)
