@@ -13,8 +13,10 @@ from cartsie._checks import describe_rows, numeric, require_columns
 from cartsie._dist import norm_sf
 from cartsie._results import Result
 from cartsie._survprep import group_codes, z_value
+from cartsie.competing import cumulative_incidence, fine_gray
 from cartsie.errors import InputError
 from cartsie.prognostic._inputs import drop_missing, horizon, risk_values
+from cartsie.survival import cox, kaplan_meier
 
 __all__ = ["Calibration", "calibration", "risk_groups"]
 
@@ -346,8 +348,6 @@ def _observed(
     """Observed risk at ``at`` per group (index: group code) and overall (estimate, SE), from the
     library's Kaplan-Meier or Aalen-Johansen estimator."""
     if method == "kaplan-meier":
-        from cartsie.survival import kaplan_meier
-
         rows = kaplan_meier(work, _TIME, _EVENT, group=_GROUP, conf_level=conf_level).at(at)
         per = pd.DataFrame(
             {
@@ -360,8 +360,6 @@ def _observed(
         )
         one = kaplan_meier(work, _TIME, _EVENT, conf_level=conf_level).at(at)
         return per, (float(1 - one["survival"].iloc[0]), float(one["std_err"].iloc[0]))
-    from cartsie.competing import cumulative_incidence
-
     try:
         fit = cumulative_incidence(work, _TIME, _EVENT, group=_GROUP, cause=cause, conf_level=conf_level)
     except InputError as err:
@@ -412,12 +410,8 @@ def _slope(
     if not np.any(censored[_EVENT].to_numpy() == cause):
         return np.nan, np.nan
     if method == "kaplan-meier":
-        from cartsie.survival import cox
-
         table = cox(censored, _TIME, _EVENT, _CLOGLOG).summary
     else:
-        from cartsie.competing import fine_gray
-
         table = fine_gray(censored, _TIME, _EVENT, _CLOGLOG, cause=cause).summary
     row = table.loc[_CLOGLOG]
     return float(row["coef"]), float(row["se"])

@@ -11,8 +11,10 @@ import pandas as pd
 
 from cartsie._checks import describe_rows, numeric, require_columns
 from cartsie._results import TableResult
+from cartsie.competing import cumulative_incidence
 from cartsie.errors import InputError
 from cartsie.prognostic._inputs import drop_missing, horizon, risk_values, thresholds_of
+from cartsie.survival import kaplan_meier
 
 __all__ = ["NetBenefit", "net_benefit"]
 
@@ -292,11 +294,7 @@ def _risk_at(work: pd.DataFrame, rows: np.ndarray, at: float, method: str, cause
     if sub[_TIME].max() < at:
         return np.nan
     if method == "kaplan-meier":
-        from cartsie.survival import kaplan_meier
-
         return float(1 - kaplan_meier(sub, _TIME, _EVENT).at(at)["survival"].iloc[0])
-    from cartsie.competing import cumulative_incidence
-
     if not np.any(sub[_EVENT].to_numpy() == cause):
         return 0.0
     return float(cumulative_incidence(sub, _TIME, _EVENT, cause=cause).at(at)["estimate"].iloc[0])
