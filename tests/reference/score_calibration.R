@@ -32,6 +32,7 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
+pdf(NULL)  # riskRegression opens a graphics device; write no Rplots.pdf
 set.seed(20261204)
 z <- qnorm(0.975)
 
