@@ -17,6 +17,8 @@ MODULES = [
     "cartsie.binary.core",
     "cartsie.discrimination",
     "cartsie.prognostic.core",
+    "cartsie.prognostic._calibration",
+    "cartsie.prognostic._net_benefit",
     "cartsie.adjust",
     "cartsie.synthetic.core",
     "cartsie.tables",

@@ -1,5 +1,6 @@
 """Publication figures: Kaplan-Meier and cumulative incidence curves with a number-at-risk table,
-ROC curves, forest plots and the patient flow diagram, in one journal style, and :func:`save`.
+ROC curves, calibration plots and decision curves, forest plots and the patient flow diagram, in one
+journal style, and :func:`save`.
 
 Every function draws aggregates only (curves, counts at risk, estimates): no patient-level row ever
 appears in a figure. Functions return a matplotlib ``Figure`` and never show it; :func:`save` writes
@@ -16,6 +17,7 @@ curves) and laid out in inches, so nothing is clipped.
 
 from __future__ import annotations
 
+from cartsie.figures._calibration import calibration_plot, decision_curve
 from cartsie.figures._flow import flow_diagram
 from cartsie.figures._forest import forest_plot
 from cartsie.figures._roc import roc_plot
@@ -27,7 +29,9 @@ from cartsie.figures._timeplot import step_curve
 __all__ = [
     "PALETTE",
     "SYNTHETIC_NOTE",
+    "calibration_plot",
     "cif_plot",
+    "decision_curve",
     "flow_diagram",
     "forest_plot",
     "km_plot",
