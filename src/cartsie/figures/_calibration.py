@@ -5,6 +5,7 @@ results of :func:`cartsie.prognostic.calibration` and :func:`cartsie.prognostic.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.collections import LineCollection
@@ -36,7 +37,9 @@ from cartsie.figures._style import (
     title_height,
 )
 from cartsie.format import format_ci, format_conf_level, format_number
-from cartsie.prognostic import Calibration, NetBenefit
+
+if TYPE_CHECKING:  # cartsie.prognostic is imported when a plot is drawn, not with the figures
+    from cartsie.prognostic import Calibration, NetBenefit
 
 __all__ = ["calibration_plot", "decision_curve"]
 
@@ -114,6 +117,8 @@ def calibration_plot(
     the table of :func:`cartsie.prognostic.calibration` -- the quantile calibration plot of
     ``riskRegression::plotCalibration(method = "quantile")`` and ``rms``' grouped points.
     """
+    from cartsie.prognostic import Calibration
+
     if not isinstance(result, Calibration):
         raise InputError(
             f"calibration_plot() draws a cartsie.prognostic.calibration result; got {type(result).__name__}."
@@ -243,6 +248,8 @@ def decision_curve(
     -----
     R: ``plot(dcurves::dca(...))`` (dcurves draws with ggplot2 and ``coord_cartesian``).
     """
+    from cartsie.prognostic import NetBenefit
+
     if not isinstance(result, NetBenefit):
         raise InputError(
             f"decision_curve() draws a cartsie.prognostic.net_benefit result; got {type(result).__name__}."
