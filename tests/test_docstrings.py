@@ -17,6 +17,7 @@ MODULES = [
     "cartsie.binary.core",
     "cartsie.discrimination",
     "cartsie.prognostic.core",
+    "cartsie.prognostic.timedep",
     "cartsie.adjust",
     "cartsie.synthetic.core",
     "cartsie.tables",

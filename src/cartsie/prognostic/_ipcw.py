@@ -203,6 +203,6 @@ def null_risk(p: Prepared, t: float) -> float:
     return 0.0 if kt < 0 else float(p.cif[kt])
 
 
-def std_error(influence: np.ndarray) -> float:
+def std_error(influence: np.ndarray) -> np.float64:
     """riskRegression's ``sd(IF) / sqrt(N)`` (``sd`` with the n - 1 denominator)."""
-    return float(np.std(influence, ddof=1) / np.sqrt(len(influence)))
+    return np.float64(np.std(influence, ddof=1) / np.sqrt(len(influence)))

@@ -256,8 +256,11 @@ def time_auc(
     >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9], "e": [1, 0, 1, 1, 0, 1, 0, 0],
     ...                   "ht": [5, 3, 6, 2, 1, 4, 0, 2]})
     >>> res = time_auc(d, "t", "e", "ht", times=[5])
-    >>> res.summary[["time", "auc"]].round(4).to_dict("records")
-    [{'time': 5.0, 'auc': 0.8667}]
+    >>> res.summary[["time", "auc", "std_error", "ci_upper"]].round(4).to_dict("records")
+    [{'time': 5.0, 'auc': 0.8688, 'std_error': 0.1359, 'ci_upper': 1.0}]
+
+    The same numbers as ``Score(list(ht = d$ht), Hist(t, e) ~ 1, data = d, metrics = "auc",
+    times = 5, null.model = FALSE)`` (AUC 0.86875, se 0.1359259, upper limit cut to 1).
     """
     func = "time_auc"
     z = z_value(conf_level, func)
@@ -461,8 +464,8 @@ def brier(
     >>> d = pd.DataFrame({"t": [2, 3, 4, 5, 6, 7, 8, 9], "e": [1, 0, 1, 1, 0, 1, 0, 0],
     ...                   "r": [0.7, 0.4, 0.6, 0.3, 0.2, 0.5, 0.1, 0.3]})
     >>> res = brier(d, "t", "e", "r", times=[5])
-    >>> res.summary[["time", "brier", "brier_null", "ipa"]].round(4).to_dict("records")
-    [{'time': 5.0, 'brier': 0.1311, 'brier_null': 0.2188, 'ipa': 0.4006}]
+    >>> res.summary[["time", "brier", "std_error", "brier_null", "ipa"]].round(4).to_dict("records")
+    [{'time': 5.0, 'brier': 0.1629, 'std_error': 0.0629, 'brier_null': 0.2431, 'ipa': 0.3297}]
     """
     func = "brier"
     z = z_value(conf_level, func)
