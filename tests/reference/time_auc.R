@@ -117,7 +117,11 @@ auc <- list(
   # our cause = 2 on cr must equal Score's cause = 1 on cr_swapped
   auc_case("cr_swapped", c("ht", "simpleht"), times_cr, label = "cr_cause2_ht_simpleht",
            swapped = TRUE, python_cause = 2),
-  auc_case("smooth", "lp", times_smooth, label = "smooth_lp")
+  auc_case("smooth", "lp", times_smooth, label = "smooth_lp"),
+  # the last follow-up time is a censoring: G(t) = 0 there, the AUC (competing events as
+  # controls) is estimable but Score's SE is NA
+  auc_case("cr_swapped", "ht", max(cr$time) - 0:1, label = "cr_cause2_last_time", swapped = TRUE,
+           python_cause = 2)
 )
 direct_cause2 <- auc_case("cr", c("ht", "simpleht"), times_cr[1:4], cause = 2, label = "cr_cause2_direct")
 
@@ -127,7 +131,9 @@ brier <- list(
   brier_case("cr", paste0("r_", c(2.5, 5, 9.5, 15)), c(2.5, 5, 9.5, 15), label = "cr_cause1"),
   brier_case("cr_swapped", paste0("r_", c(2.5, 5, 9.5, 15)), c(2.5, 5, 9.5, 15), label = "cr_cause2",
              swapped = TRUE, python_cause = 2),
-  brier_case("smooth", paste0("r_", c(1.3, 4, 7.77, 15)), c(1.3, 4, 7.77, 15), label = "smooth")
+  brier_case("smooth", paste0("r_", c(1.3, 4, 7.77, 15)), c(1.3, 4, 7.77, 15), label = "smooth"),
+  brier_case("cr_swapped", "risk", max(cr$time) - 0:1, label = "cr_cause2_last_time", swapped = TRUE,
+             python_cause = 2)
 )
 
 # prodlim's reverse Kaplan-Meier (the censoring weights) against survfit's at tied times
