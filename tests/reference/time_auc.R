@@ -13,6 +13,7 @@
 # influence function takes code 1 for the cases whatever the cause), so the cause-2 references
 # are Score's cause = 1 on the same data with codes 1 and 2 swapped ("swapped": TRUE); the direct
 # cause = 2 results are kept ("direct_cause2") to show that its AUC agrees and its SE does not.
+# Its Brier score with cause = 2 is right and is compared directly.
 # Writes time_auc.json next to this script, with the input data.
 #
 #   cd tests/reference && Rscript time_auc.R
@@ -132,6 +133,9 @@ brier <- list(
   brier_case("cr_swapped", paste0("r_", c(2.5, 5, 9.5, 15)), c(2.5, 5, 9.5, 15), label = "cr_cause2",
              swapped = TRUE, python_cause = 2),
   brier_case("smooth", paste0("r_", c(1.3, 4, 7.77, 15)), c(1.3, 4, 7.77, 15), label = "smooth"),
+  # Score's own cause = 2 Brier score and SE are right (its Brier influence function only needs
+  # "any event"): compared directly
+  brier_case("cr", "risk", c(5, 9.5), cause = 2, label = "cr_cause2_direct"),
   brier_case("cr_swapped", "risk", max(cr$time) - 0:1, label = "cr_cause2_last_time", swapped = TRUE,
              python_cause = 2)
 )

@@ -446,6 +446,7 @@ def brier(
     Where we differ: risks outside [0, 1] are an error (Score warns and goes on); a time after
     the last follow-up time (Score drops it) is a row of NaN with its ``reason``; IPA is NaN (0/0)
     or -inf when the null model's Brier score is 0, as Score. With ``cause = 2`` the result equals
+    Score's with ``cause = 2`` (its Brier standard error, unlike its AUC's, is right there) and
     Score's on the data with codes 1 and 2 swapped and ``cause = 1``.
 
     References
