@@ -224,24 +224,30 @@ def time_auc(
         Score(list(s1, s2), formula = Hist(time, event) ~ 1, data = df, metrics = "auc",
               times = times, cause = cause, se.fit = TRUE, null.model = FALSE, conf.int = 0.95)
 
-    with its ``cens.model`` (for ``~ 1`` the marginal Kaplan-Meier, prodlim's reverse
+    with its censoring model (the default ``cens.model = "cox"`` becomes the marginal Kaplan-Meier
+    for ``~ 1``, as ``cens.model = "km"``: prodlim's reverse
     Kaplan-Meier: at tied times the events leave the risk set before the censorings, so G differs
     from ``survfit``'s reverse curve there) evaluated at ``T_i-`` for cases and competing events and
     at t for patients followed beyond t. The standard error is Score's default
     ``conservative = FALSE``: ``sd(IF) / sqrt(n)`` of the influence function that includes the
     term for the estimated censoring distribution (the Nelson-Aalen influence function of the
-    censoring hazard); the CI is Wald on the AUC scale, ``auc -/+ z se`` cut to [0, 1]
-    (``pmax(0, .)``, ``pmin(1, .)``). A contrast is ``AUC(score) - AUC(reference)`` for each pair
-    (reference = the earlier column), ``se = sd(IF_ref - IF_score) / sqrt(n)``, Wald CI (not cut)
-    and two-sided normal p, as Score's ``contrasts``.
+    censoring hazard), ``sd`` with the n - 1 denominator; the CI is Wald on the AUC scale,
+    ``auc -/+ z se`` cut to [0, 1] (``pmax(0, .)``, ``pmin(1, .)``). A contrast is
+    ``AUC(score) - AUC(reference)`` for each pair (reference = the earlier column),
+    ``se = sd(IF_ref - IF_score) / sqrt(n)``, Wald CI (not cut) and two-sided normal p, as
+    Score's ``contrasts``.
 
     Where we differ: a time after the last follow-up time, which Score drops with a message, is a
     row of NaN with its ``reason``; a time with no case or no control gives NaN, as Score. With
     ``cause = 2`` riskRegression 2022.11.28 returns a wrong standard error (its influence function
     takes code 1 for the cases whatever the cause); ours is that of the data with the codes
-    swapped and ``cause = 1``. Rows with a missing value in a column used are dropped
-    (``n_missing``). Times are used as given (no ``timefix``, as prodlim). Each time point costs
-    O(n) after one O(n log n) coding of times and scores.
+    swapped and ``cause = 1``. Above 46,340 patients riskRegression's standard errors are wrong
+    (its C++ code computes ``n * n`` in a 32-bit integer, which overflows: 6% off at 47,000
+    patients, 6-fold at 100,000; its AUC is right); ours are not affected. At the last follow-up
+    time, when it is a censoring (G(t) = 0), the AUC may be estimable (competing events as
+    controls) but the standard error is NaN, as Score's NA. Rows with a missing value in a column
+    used are dropped (``n_missing``). Times are used as given (no ``timefix``, as prodlim). Each
+    time point costs O(n) after one O(n log n) coding of times and scores.
 
     References
     ----------
