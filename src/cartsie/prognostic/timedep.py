@@ -225,10 +225,10 @@ def time_auc(
               times = times, cause = cause, se.fit = TRUE, null.model = FALSE, conf.int = 0.95)
 
     with its censoring model (the default ``cens.model = "cox"`` becomes the marginal Kaplan-Meier
-    for ``~ 1``, as ``cens.model = "km"``: prodlim's reverse
-    Kaplan-Meier: at tied times the events leave the risk set before the censorings, so G differs
-    from ``survfit``'s reverse curve there) evaluated at ``T_i-`` for cases and competing events and
-    at t for patients followed beyond t. The standard error is Score's default
+    for ``~ 1``, as ``cens.model = "km"``): prodlim's reverse Kaplan-Meier, where at tied times
+    the events leave the risk set before the censorings, so G differs from ``survfit``'s reverse
+    curve there; it is evaluated at ``T_i-`` for cases and competing events and at t for patients
+    followed beyond t. The standard error is Score's default
     ``conservative = FALSE``: ``sd(IF) / sqrt(n)`` of the influence function that includes the
     term for the estimated censoring distribution (the Nelson-Aalen influence function of the
     censoring hazard), ``sd`` with the n - 1 denominator; the CI is Wald on the AUC scale,
