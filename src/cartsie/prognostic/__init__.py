@@ -1,13 +1,27 @@
 """Prognostic performance of a score for a time-to-event outcome: the concordance index (Harrell's
-C, Uno's C and R's other time weights) as R's ``survival::concordance``; calibration of predicted
-risks at a time horizon (observed versus predicted by risk group, O/E, calibration slope); and net
-benefit for decision curves (Vickers & Elkin 2006, as ``dcurves::dca``). :mod:`cartsie.prognostic.core`
-holds the concordance (its counting engine is shared with the Cox model's ``concordance``,
-``cartsie._concordance``); ``_calibration`` and ``_net_benefit`` the others.
+C, Uno's C and R's other time weights) as R's ``survival::concordance``; the time-dependent AUC(t)
+and the Brier score with inverse probability of censoring weights, as ``riskRegression::Score``;
+calibration of predicted risks at a time horizon (observed versus predicted by risk group, O/E,
+calibration slope); and net benefit for decision curves (Vickers & Elkin 2006, as ``dcurves::dca``).
+:mod:`cartsie.prognostic.core` holds the concordance (its counting engine is shared with the Cox
+model's ``concordance``, ``cartsie._concordance``), :mod:`cartsie.prognostic.timedep` AUC(t) and
+the Brier score; ``_calibration`` and ``_net_benefit`` the others.
 """
 
 from cartsie.prognostic._calibration import Calibration, calibration
 from cartsie.prognostic._net_benefit import NetBenefit, net_benefit
 from cartsie.prognostic.core import Concordance, concordance
+from cartsie.prognostic.timedep import Brier, TimeAUC, brier, time_auc
 
-__all__ = ["Calibration", "Concordance", "NetBenefit", "calibration", "concordance", "net_benefit"]
+__all__ = [
+    "Brier",
+    "Calibration",
+    "Concordance",
+    "NetBenefit",
+    "TimeAUC",
+    "brier",
+    "calibration",
+    "concordance",
+    "net_benefit",
+    "time_auc",
+]
