@@ -5,11 +5,13 @@ calibration of predicted risks at a time horizon (observed versus predicted by r
 calibration slope); and net benefit for decision curves (Vickers & Elkin 2006, as ``dcurves::dca``).
 :mod:`cartsie.prognostic.core` holds the concordance (its counting engine is shared with the Cox
 model's ``concordance``, ``cartsie._concordance``), :mod:`cartsie.prognostic.timedep` AUC(t) and
-the Brier score; ``_calibration`` and ``_net_benefit`` the others.
+the Brier score; ``_calibration`` and ``_net_benefit`` the others; ``_validate`` gives all of them
+for a score and its endpoints in one call (:func:`validate_score`).
 """
 
 from cartsie.prognostic._calibration import Calibration, calibration
 from cartsie.prognostic._net_benefit import NetBenefit, net_benefit
+from cartsie.prognostic._validate import ScorePerformance, validate_score
 from cartsie.prognostic.core import Concordance, concordance
 from cartsie.prognostic.timedep import Brier, TimeAUC, brier, time_auc
 
@@ -18,10 +20,12 @@ __all__ = [
     "Calibration",
     "Concordance",
     "NetBenefit",
+    "ScorePerformance",
     "TimeAUC",
     "brier",
     "calibration",
     "concordance",
     "net_benefit",
     "time_auc",
+    "validate_score",
 ]
