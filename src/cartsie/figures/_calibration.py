@@ -122,7 +122,9 @@ def calibration_plot(
     """
     from cartsie.prognostic import Calibration
 
-    results = [result] if isinstance(result, Calibration) else list(result)
+    results = (
+        [result] if isinstance(result, Calibration) else list(result) if isinstance(result, Sequence) else []
+    )
     if not results or not all(isinstance(r, Calibration) for r in results):
         raise InputError(
             f"calibration_plot() draws a cartsie.prognostic.calibration result; got {type(result).__name__}."
@@ -273,7 +275,9 @@ def decision_curve(
     """
     from cartsie.prognostic import NetBenefit
 
-    results = [result] if isinstance(result, NetBenefit) else list(result)
+    results = (
+        [result] if isinstance(result, NetBenefit) else list(result) if isinstance(result, Sequence) else []
+    )
     if not results or not all(isinstance(r, NetBenefit) for r in results):
         raise InputError(
             f"decision_curve() draws a cartsie.prognostic.net_benefit result; got {type(result).__name__}."

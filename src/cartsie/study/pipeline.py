@@ -222,6 +222,7 @@ _SHARED_IMPORTS = (
     "cartsie.study.items.survival",
     "cartsie.study.items.nrm",
     "cartsie.study.items.spm",
+    "cartsie.study.items.performance",
     "great_tables",
     "docx",
     "openpyxl",
