@@ -374,11 +374,13 @@ def validate_score(
     --------
     >>> from cartsie import synthetic
     >>> from cartsie.prognostic import validate_score
-    >>> c = synthetic.cartsie_like(seed=7, n_enrolled=300)
-    >>> ht = c.table[c.table["ht_score"].notna() & c.table["lbcl"]]
+    >>> c = synthetic.cartsie_like(seed=2024)
+    >>> ht = c.table[c.table["ht_score"].notna() & c.table["lbcl"]]  # the HT-evaluable LBCL patients
     >>> res = validate_score(ht, "ht_score", {"OS": ("os_months", "os_event")}, times=[12])
     >>> res.summary.set_index("measure").loc[["harrell_c", "auc", "oe_ratio"], "estimate"].round(3).tolist()
-    [0.624, 0.652, 1.002]
+    [0.657, 0.682, 0.992]
+    >>> res.risk_table["OS"].round(3).head(3).to_dict("list")  # the Cox risk at 12 months by HT score
+    {'score': [0.0, 1.0, 2.0], 'n': [82, 56, 106], 'risk_12': [0.18, 0.238, 0.309]}
     """
     func = "validate_score"
     z_value(conf_level, func)
