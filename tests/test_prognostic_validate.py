@@ -245,3 +245,22 @@ def test_figures_are_drawn_per_endpoint(ht_result):
     figs = ht_result.figures(endpoint="OS")
     assert sorted(figs) == ["calibration_OS_12", "decision_OS_12"]
     assert {a.get_gid() for a in figs["calibration_OS_12"].axes[0].get_lines()} >= {"ideal", "observed"}
+
+
+def test_calibration_and_decision_panels(ht_result):
+    from cartsie import figures
+
+    cals = [ht_result.calibration[e][12.0] for e in ("OS", "PFS")]
+    fig = figures.calibration_plot(cals, label=["OS", "PFS"], title=["A. OS", "B. PFS"], unit="months")
+    assert len(fig.axes) == 2 and fig.axes[0].get_xlim() == fig.axes[1].get_xlim()  # one limit for both
+    for ax, cal in zip(fig.axes, cals, strict=True):
+        points = next(line for line in ax.get_lines() if line.get_gid() == "observed")
+        np.testing.assert_array_equal(points.get_ydata(), cal.summary["observed"].to_numpy())
+        assert ax.get_title(loc="left") in ("A. OS", "B. PFS")
+    nbs = [ht_result.net_benefit[e][12.0] for e in ("OS", "PFS")]
+    fig = figures.decision_curve(nbs, label=["OS", "PFS"])
+    assert len(fig.axes) == 2 and fig.axes[0].get_ylim() == fig.axes[1].get_ylim()
+    legend = [t.get_text() for t in fig.texts if t.get_gid() == "legend"]
+    assert legend.count("Treat all") == 2 and {"OS", "PFS"} <= set(legend)
+    with pytest.raises(InputError, match="one label per panel"):
+        figures.calibration_plot(cals, label=["only one"])
