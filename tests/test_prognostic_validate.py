@@ -264,3 +264,11 @@ def test_calibration_and_decision_panels(ht_result):
     assert legend.count("Treat all") == 2 and {"OS", "PFS"} <= set(legend)
     with pytest.raises(InputError, match="one label per panel"):
         figures.calibration_plot(cals, label=["only one"])
+
+
+def test_risk_of_zero_gives_the_slope_a_reason(ht):
+    data = ht.assign(r=np.where(ht["ht_score"] == 0, 0.0, 0.4))
+    res = validate_score(data, "ht_score", {"OS": ("os_months", "os_event")}, times=[12], risk="r")
+    slope = _est(res, "calibration_slope", 12)
+    assert np.isnan(slope["estimate"]) and "exactly 0 or 1" in slope["reason"]
+    assert np.isfinite(_est(res, "oe_ratio", 12)["estimate"])

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from cartsie.errors import CartsieError
+from cartsie.errors import CartsieError, SeparationWarning
 from cartsie.prognostic._calibration import calibration
 from cartsie.prognostic._net_benefit import NetBenefit, net_benefit
 from cartsie.prognostic.core import concordance
@@ -187,7 +187,7 @@ class Endpoint:
         """Risks at ``at`` of a Cox model of the score, ``1 - exp(-H0(t) exp(b s))``; or the reason."""
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # a monotone likelihood: the reason below
+                warnings.simplefilter("ignore", SeparationWarning)  # a monotone likelihood: the reason below
                 fit = cox(self.work, self.time, self.event, [self.score])
         except CartsieError as exc:
             self.risk_reason = f"Cox model of {self.score} not fitted: {why(exc)}"
@@ -254,7 +254,10 @@ class Endpoint:
             return [self.row(m, x, reason=reason) for m in measures]
         try:
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # risks of 0 or 1: the slope's reason
+                # risks of exactly 0 or 1: said by the slope's reason below
+                warnings.filterwarnings(
+                    "ignore", message=r"calibration\(\): column .* risks of exactly 0 or 1"
+                )
                 cal = calibration(
                     self.work, self.time, self.event, column, x, groups=groups, conf_level=self.conf_level
                 )
