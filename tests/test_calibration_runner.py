@@ -118,7 +118,11 @@ def serial():
 
 
 def test_simulate_runs_paper_estimates_once_per_seed(serial):
-    assert set(serial.columns) == {"seed", "id", "value", "p"}
+    assert set(serial.columns) == {"seed", "id", "value", "p", "estimable", "reason"}
+    # a row not estimable carries its reason; an estimable one none (or "not reached")
+    flagged = serial[~serial["estimable"]]
+    assert len(flagged) and (flagged["reason"] != "").all()
+    assert set(serial.loc[serial["estimable"], "reason"]) <= {"", "not reached"}
     ids = set(published.published()["id"])
     per_seed = serial.groupby("seed")["id"]
     assert per_seed.nunique().to_dict() == per_seed.size().to_dict(), "one row per estimate and seed"
