@@ -39,8 +39,8 @@ The model, in the order it is simulated:
    first assessment (days 26-35) in most day-90 PD patients who progress at least a week later, in
    would-be responders who die before day 90, and a partial response before some day-90 stable disease;
    its responders, from that first response, are CART-SIE's DOR population (1-year DOR 58%, median 24
-   months, while 1-year PFS is 44%). Death follows progression (lymphoma), or comes without it (non-
-   relapse mortality, with a cause: infection, toxicity, other, unknown), its risk rising with
+   months, while 1-year PFS is 44%). Death follows progression (lymphoma), or comes without it
+   (non-relapse mortality, with a cause: infection, toxicity, other, unknown), its risk rising with
    simpleHT, inflammation and severe late neutropenia. Second primary malignancies (myeloid or other)
    arise with a risk rising with the HT group, age, stage, marrow involvement and late marrow failure;
    death competes.
