@@ -9,6 +9,8 @@ import pytest
 
 from cartsie import cohort, synthetic
 from cartsie.cohort.endpoints import RESPONSE_RANK
+from cartsie.study.definitions import population
+from cartsie.survival import kaplan_meier
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +82,14 @@ def test_dor_of_the_default_cohort_is_of_best_responses(default):
     assert (t.loc[lost_pd, "dor_event"] == 1).all()
     assert (t.loc[lost_pd, "dor_months"] < 2.1).all()
     assert np.isfinite(t.loc[lost, "dor_months"]).all()
+
+
+def test_one_year_dor_is_near_the_published_58_percent(default):
+    # one seed, so a wide band: the day-90 responders alone would give about 80% (the fallback)
+    c = cohort.load(default.patients, default.labs)
+    pop = population(c, "simple_ht").dropna(subset=["dor_months"])
+    dor = kaplan_meier(pop, "dor_months", "dor_event").at([12.0])["survival"].iloc[0]
+    assert 0.50 < dor < 0.66
+    day90 = pop[pop["orr_day90"] == 1]
+    only_day90 = kaplan_meier(day90, "dor_months", "dor_event").at([12.0])["survival"].iloc[0]
+    assert only_day90 > 0.72
