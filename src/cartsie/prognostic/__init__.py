@@ -1,13 +1,24 @@
 """Prognostic performance of a score for a time-to-event outcome: the concordance index (Harrell's
 C, Uno's C and R's other time weights) as R's ``survival::concordance``; calibration of predicted
-risks at a time horizon (observed versus predicted by risk group, O/E, calibration slope); and net
-benefit for decision curves (Vickers & Elkin 2006, as ``dcurves::dca``). :mod:`cartsie.prognostic.core`
+risks at a time horizon (observed versus predicted by risk group, O/E, calibration slope); net
+benefit for decision curves (Vickers & Elkin 2006, as ``dcurves::dca``); and the power of a
+validation study by simulation (:func:`power`, ``_power`` and ``_power_sim``). :mod:`cartsie.prognostic.core`
 holds the concordance (its counting engine is shared with the Cox model's ``concordance``,
 ``cartsie._concordance``); ``_calibration`` and ``_net_benefit`` the others.
 """
 
 from cartsie.prognostic._calibration import Calibration, calibration
 from cartsie.prognostic._net_benefit import NetBenefit, net_benefit
+from cartsie.prognostic._power import Power, power
 from cartsie.prognostic.core import Concordance, concordance
 
-__all__ = ["Calibration", "Concordance", "NetBenefit", "calibration", "concordance", "net_benefit"]
+__all__ = [
+    "Calibration",
+    "Concordance",
+    "NetBenefit",
+    "Power",
+    "calibration",
+    "concordance",
+    "net_benefit",
+    "power",
+]
