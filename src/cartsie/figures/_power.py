@@ -45,7 +45,8 @@ Y_TITLES = {"hr": "Power", "logrank": "Power", "c_width": "Probability CI width 
 
 
 def _x_ticks(sizes: np.ndarray) -> np.ndarray:
-    """Round ticks (1, 2 or 5 times a power of ten apart, about six) from 0 to the first one past the largest n."""
+    """About six round ticks (1, 2 or 5 times a power of ten apart) from 0 to the first one past
+    the largest n."""
     top = float(sizes.max())
     raw = top / 6
     magnitude = 10 ** math.floor(math.log10(raw))

@@ -146,9 +146,12 @@ def logrank_test(t: np.ndarray, e: np.ndarray, g: np.ndarray, alpha: float) -> d
     codes, _ = distinct_times(t)
     group, _ = pd.factorize(g, sort=True)
     observed, expected, var = _logrank.survdiff(codes, int(codes.max()) + 1, e, group, int(group.max()) + 1)
-    stat, df = _logrank.chisq(observed, expected, var)
-    if df < 1:
+    if (expected > 0).sum() < 2:
         return _not_estimable("one score group only", events)
+    try:
+        stat, df = _logrank.chisq(observed, expected, var)
+    except np.linalg.LinAlgError:  # every patient at risk dies at each event time: no variance
+        return _not_estimable("no variance (all at risk die at each time)", events)
     p = float(chi2_sf(stat, df))
     return {
         "estimable": True,
