@@ -71,7 +71,7 @@ def run_tasks(
             runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
             out = dict(_with_progress(runner(tasks), steps, want_progress(progress), label))
     finally:
-        if ours:
+        if ours and client is not None:
             client.close()
     return [out[i] for i in range(len(items))]
 

@@ -99,12 +99,13 @@ class Power(TableResult):
 
 
 def _sizes(n) -> tuple[int, ...]:
-    values = [n] if np.isscalar(n) else list(n)
-    if not values or not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in values):
+    given: list = [n] if np.isscalar(n) else list(n)
+    if not given or not all(isinstance(v, int | np.integer) and not isinstance(v, bool) for v in given):
         raise InputError(f"power(): n must be a sample size or a sequence of them (integers); got {n!r}.")
-    if min(values) < 2:
-        raise InputError(f"power(): every sample size n must be at least 2; got {min(values)}.")
-    return tuple(sorted({int(v) for v in values}))
+    values = sorted({int(v) for v in given})
+    if values[0] < 2:
+        raise InputError(f"power(): every sample size n must be at least 2; got {values[0]}.")
+    return tuple(values)
 
 
 def _seed_list(seeds) -> list[int]:
