@@ -19,6 +19,7 @@ MODULES = [
     "cartsie.prognostic.core",
     "cartsie.prognostic._calibration",
     "cartsie.prognostic._net_benefit",
+    "cartsie.prognostic._power",
     "cartsie.adjust",
     "cartsie.synthetic.core",
     "cartsie.tables",

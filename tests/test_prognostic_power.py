@@ -294,3 +294,30 @@ def test_a_model_that_is_neither_built_in_nor_a_function_is_refused():
         power("other", 20, seeds=2)
     with pytest.raises(InputError, match="must return a pandas DataFrame"):
         power(lambda n, rng: rng.random(n), 20, seeds=2, score="s", jobs=1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# command line
+
+
+def test_cli_power_prints_the_table_and_writes_the_curve(tmp_path):
+    from click.testing import CliRunner
+
+    from cartsie.cli import main
+
+    args = ["power", "--n", "40", "--n", "80", "--seeds", "2", "--jobs", "1", "-o", str(tmp_path)]
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 0, done.output
+    assert "Simulated power" in done.output and "Synthetic data" in done.output
+    table = pd.read_csv(tmp_path / "power.csv")
+    assert table["n"].tolist() == [40, 80] and table["seeds"].tolist() == [2, 2]
+    assert (tmp_path / "power_curve.png").stat().st_size > 0
+
+
+def test_cli_power_refuses_bad_input_with_a_message():
+    from click.testing import CliRunner
+
+    from cartsie.cli import main
+
+    done = CliRunner().invoke(main, ["power", "--n", "1", "--seeds", "2", "--jobs", "1"])
+    assert done.exit_code == 2 and "at least 2" in done.output
