@@ -213,8 +213,10 @@ def test_a_local_dask_cluster_gives_the_numbers_of_joblib():
     ):
         warnings.simplefilter("ignore")  # dask's own start-up/shut-down notices
         on_dask = run(sim, [20, 40], seeds=8, jobs=None, scheduler=client)
+        by_address = run(sim, [20, 40], seeds=8, jobs=None, scheduler=cl.scheduler_address)
     pd.testing.assert_frame_equal(local.runs, on_dask.runs)
     pd.testing.assert_frame_equal(local.summary, on_dask.summary)
+    pd.testing.assert_frame_equal(local.runs, by_address.runs)
 
 
 def test_progress_is_quiet_when_piped_or_under_ci(monkeypatch):

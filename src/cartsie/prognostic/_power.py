@@ -230,7 +230,8 @@ def power(
     SimulationWarning
         When some samples are not estimable (no events, one score group only, a monotone
         likelihood such as a group without deaths): they are counted in ``not_estimable`` and left
-        out of the power, which is then the power among estimable samples.
+        out of the power, which is then the power among estimable samples. Warnings raised while
+        a sample is simulated or analysed are not shown (there would be one per sample).
 
     Notes
     -----
@@ -286,17 +287,15 @@ def _simulate(spec: Spec, seeds: list[int], jobs, scheduler, progress) -> list[d
         workers = (os.cpu_count() or 1) if jobs is None or jobs < 1 else jobs
         size = max(1, min(MAX_CHUNK, math.ceil(len(seeds) / (4 * workers))))
         chunks = [seeds[i : i + size] for i in range(0, len(seeds), size)]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the cohort's own warnings; samples' problems are counted
-        done = run_tasks(
-            partial(run_seeds, spec),
-            chunks,
-            n_jobs=-1 if jobs is None else jobs,
-            scheduler=scheduler,
-            progress=progress,
-            label="power: seeds",
-            sizes=[len(c) for c in chunks],
-        )
+    done = run_tasks(
+        partial(run_seeds, spec),
+        chunks,
+        n_jobs=-1 if jobs is None else jobs,
+        scheduler=scheduler,
+        progress=progress,
+        label="power: seeds",
+        sizes=[len(c) for c in chunks],
+    )
     return [row for part in done for row in part]
 
 

@@ -12,6 +12,7 @@ a run with ``estimable = False`` and its reason.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -209,9 +210,12 @@ def run_seeds(spec: Spec, seeds: Sequence[int]) -> list[dict]:
     statistic, p_value, success."""
     columns = [spec.time, spec.event, spec.score]
     rows = []
-    for seed in seeds:
-        pool = builtin_pool(spec.source, seed, max(spec.sizes), columns) if spec.builtin else None
-        for n in spec.sizes:
-            df = pool.iloc[:n] if pool is not None else user_sample(spec.source, n, seed, columns)
-            rows.append({"seed": int(seed), "n": int(n), **analyse(df, spec)})
+    with warnings.catch_warnings():
+        # one warning per sample would flood the output; what makes a sample unusable is counted
+        warnings.simplefilter("ignore")
+        for seed in seeds:
+            pool = builtin_pool(spec.source, seed, max(spec.sizes), columns) if spec.builtin else None
+            for n in spec.sizes:
+                df = pool.iloc[:n] if pool is not None else user_sample(spec.source, n, seed, columns)
+                rows.append({"seed": int(seed), "n": int(n), **analyse(df, spec)})
     return rows
