@@ -16,6 +16,7 @@ from cartsie import figures
 from cartsie._parallel import want_progress
 from cartsie.errors import InputError, SimulationWarning
 from cartsie.prognostic import Power, power
+from cartsie.prognostic._power import SUMMARY_COLUMNS
 from cartsie.prognostic._power_sim import builtin_pool
 from tests._figures_util import by_gid, clipped, texts
 
@@ -194,10 +195,20 @@ def test_the_built_in_model_samples_are_nested_and_start_with_the_default_cohort
 def test_power_from_the_built_in_model():
     p = power("cartsie", [60, 120], seeds=[0, 1], jobs=1, progress=False)
     s = p.summary
-    assert list(s.columns[:7]) == ["n", "power", "mc_se", "ci_lower", "ci_upper", "seeds", "not_estimable"]
+    assert (
+        tuple(s.columns[:7])
+        == SUMMARY_COLUMNS
+        == ("n", "power", "mc_se", "ci_lower", "ci_upper", "seeds", "not_estimable")
+    )
     assert s["events"].iloc[1] > s["events"].iloc[0] > 10
     assert np.isfinite(s["hr"]).all() and "built-in synthetic" in repr(p)
     assert len(p.runs) == 4
+    from cartsie.synthetic import DEFAULT_MODEL
+
+    same = power(DEFAULT_MODEL, [60, 120], seeds=[0, 1], jobs=1, progress=False)
+    pd.testing.assert_frame_equal(p.runs, same.runs)
+    changed = power(DEFAULT_MODEL.with_(resp_s=0.0), 60, seeds=[0], jobs=1, progress=False)
+    assert "(modified)" in changed.model
 
 
 def test_a_local_dask_cluster_gives_the_numbers_of_joblib():

@@ -26,6 +26,7 @@ from cartsie.prognostic._power_sim import BUILTIN_SCORE, EFFECTS, Spec, run_seed
 
 __all__ = ["Power", "power"]
 
+#: the columns every summary starts with, whatever the effect
 SUMMARY_COLUMNS = ("n", "power", "mc_se", "ci_lower", "ci_upper", "seeds", "not_estimable")
 RUN_COLUMNS = (
     "seed",
@@ -247,6 +248,12 @@ def power(
     Those of one block keep the published mix of HT groups, exactly at n = 389 and
     hypergeometrically below. The results do not depend on ``jobs``, ``scheduler`` or the order
     of the sizes.
+
+    The effect simulated is the one the model implies (for the built-in model, the HT groups' hazard
+    ratio for OS is about 2.2); for another effect size, change the model's parameters
+    (``cartsie.synthetic.DEFAULT_MODEL.with_(...)``) or give a ``simulate`` with the effect wanted.
+    The width of the CI of C is that of the interval cut to [0, 1], as
+    :func:`cartsie.prognostic.concordance` reports it.
 
     For a binary score and proportional hazards, Schoenfeld's (1981) formula approximates the
     power of ``"hr"`` and ``"logrank"``: ``Phi(|log HR| sqrt(d q (1 - q)) - z_{1 - alpha/2})``
