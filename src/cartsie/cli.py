@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 import click
 
 from cartsie import __version__
+from cartsie._cli_power import register as _register_power
 from cartsie.datasets import example_path
 from cartsie.errors import CartsieError, InputError
 from cartsie.units import CANONICAL
@@ -627,5 +628,6 @@ def validation_report(c) -> str:
     return "\n".join(lines)
 
 
+_register_power(main, _friendly)  # `cartsie power` (cartsie._cli_power)
 if __name__ == "__main__":  # pragma: no cover
     main()
