@@ -275,3 +275,40 @@ def test_the_report_says_what_reading_the_input_did(tmp_path):
     assert "> input: patients table: columns read as {'crp (mg/L)': 'crp'}" in md
     assert "> input: patients table: 'crp' converted from mg/L to mg/dL" in md
     assert "converted from mg/L to mg/dL" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_checksum_in_blocks_of_rows_is_the_whole_tables_hash(example, monkeypatch):
+    """The checksum hashes a long table in blocks; the digest is the one of the whole table at once,
+    and any changed value changes it."""
+    import hashlib
+
+    def whole(*frames):
+        h = hashlib.sha256()
+        for frame in frames:
+            if frame is not None:
+                h.update("\x1f".join(map(str, frame.columns)).encode())
+                h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        return h.hexdigest()
+
+    monkeypatch.setattr(pipeline, "CHECKSUM_ROWS", 7)
+    assert pipeline.checksum(example.patients, example.labs) == whole(example.patients, example.labs)
+    changed = example.labs.copy()
+    changed.loc[changed.index[-1], "anc"] = changed["anc"].iloc[-1] + 0.1
+    assert pipeline.checksum(example.patients, changed) != pipeline.checksum(example.patients, example.labs)
+
+
+def test_cli_reproduce_stamps_the_checksum_of_the_labs_it_lets_go(example, tmp_path):
+    """`cartsie reproduce --data --labs` drops the lab rows after the checksum (the grades are derived
+    at load): the manifest's checksum is still the one of both input tables, and the numbers are those
+    of the cohort with its labs."""
+    out = tmp_path / "cli"
+    args = ["reproduce", "--data", str(example_path("example_patients.csv"))]
+    args += ["--labs", str(example_path("example_labs.csv")), "--out", str(out)]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["input_sha256"] == pipeline.checksum(example.patients, example.labs)
+    assert pipeline.checksum(example.patients, None) != manifest["input_sha256"]
+    cli = pd.read_csv(out / "estimates.csv")
+    direct = study.estimates(example)
+    pd.testing.assert_series_equal(cli["value"], direct["value"].astype(float), check_names=False)
