@@ -312,3 +312,13 @@ def test_cli_reproduce_stamps_the_checksum_of_the_labs_it_lets_go(example, tmp_p
     cli = pd.read_csv(out / "estimates.csv")
     direct = study.estimates(example)
     pd.testing.assert_series_equal(cli["value"], direct["value"].astype(float), check_names=False)
+
+
+def test_run_leaves_no_object_frozen_out_of_garbage_collection(example, tmp_path):
+    """The run freezes the objects made before it out of the collections while its items run, and
+    unfreezes them after: the caller's objects are collected as before."""
+    import gc
+
+    before = gc.get_freeze_count()
+    pipeline.run(example, tmp_path / "gc", items=[registry.item("flow")], jobs=2)
+    assert gc.get_freeze_count() == before

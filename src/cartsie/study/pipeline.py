@@ -266,15 +266,8 @@ _SHARED_IMPORTS = (
 def _forked(s: Study, items: Sequence, out: Path, note: str | None):
     """Run ``items`` in a forked child (which shares the parent's data and imports, copy-on-write);
     returns a function that waits for the child and gives its :class:`_Part`."""
-    for name in _SHARED_IMPORTS:
-        importlib.import_module(name)
     read, write = os.pipe()
-    # the objects made so far (modules, the cohort) are left out of the child's garbage collections:
-    # fewer full collections to scan them, and no copy of the pages they sit on (copy-on-write)
-    gc.freeze()
     pid = os.fork()
-    if pid != 0:
-        gc.unfreeze()  # the parent collects as before
     if pid == 0:  # the child: compute, send, leave without running the parent's exit handlers
         code = 0
         try:
@@ -338,10 +331,22 @@ def run(
     jobs = jobs_default() if jobs is None else jobs
     second = [it for it in items if it.name in SECOND] if jobs > 1 else []
     first = [it for it in items if it not in second]
-    wait = _forked(s, second, out, note) if second and first else None
-    parts = [_run_items(s, first if wait else items, out, note)]
-    if wait is not None:
-        parts.append(wait())
+    forking = bool(second and first)
+    if forking:
+        for name in _SHARED_IMPORTS:
+            importlib.import_module(name)
+    # the objects made so far (modules, the cohort) are left out of the garbage collections while
+    # the items run -- a full collection scanned them again and again (~0.1 s a process) -- and, in
+    # the forked child, their pages are not copied by the collector touching them; after the run the
+    # caller's objects are collected as before
+    gc.freeze()
+    try:
+        wait = _forked(s, second, out, note) if forking else None
+        parts = [_run_items(s, first if wait else items, out, note)]
+        if wait is not None:
+            parts.append(wait())
+    finally:
+        gc.unfreeze()
     rows: list[dict] = []
     files: list[Path] = []
     shown: list[report.Shown] = []
