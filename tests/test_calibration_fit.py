@@ -1,0 +1,174 @@
+"""cartsie.calibration.fit (simulation-based estimation, issue 15) and its CART-SIE glue."""
+
+import ast
+import json
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cartsie import calibration
+
+ROOT = Path(__file__).resolve().parents[1]
+SEEDS = range(1, 9)
+
+
+def toy(params: dict, seed: int, n: int = 200) -> pd.Series:
+    """Normal draws with means mu_a, mu_b; 'c' not estimable in every third seed; 'k' a constant."""
+    z = np.random.default_rng(seed).standard_normal((2, n))
+    out = {
+        "a": params["mu_a"] + z[0].mean(),
+        "b": params["mu_b"] + params["scale"] * z[1].mean(),
+        "c": np.nan if seed % 3 == 0 else params["mu_a"] + z[1].mean(),
+        "k": 7.0,
+    }
+    return pd.Series(out)
+
+
+START = {"mu_a": 0.0, "mu_b": 0.5, "scale": 1.0}
+TARGETS = pd.Series({"a": 1.0, "b": -0.5, "c": 1.0, "k": 7.0})
+
+
+def _draw_means(seeds=SEEDS, n=200):
+    z = np.array([np.random.default_rng(s).standard_normal((2, n)).mean(axis=1) for s in seeds])
+    return z
+
+
+def test_fit_recovers_the_known_solution_within_mc_error():
+    r = calibration.fit(
+        TARGETS[["a", "b"]],
+        toy,
+        START,
+        parameters=["mu_a", "mu_b"],
+        seeds=SEEDS,
+        jobs=1,
+        maxfev=150,
+        progress=False,
+    )
+    z = _draw_means()
+    # with common random numbers the exact minimiser is the target minus the seeds' mean draw
+    assert r.params["mu_a"] == pytest.approx(1.0 - z[:, 0].mean(), abs=0.01)
+    assert r.params["mu_b"] == pytest.approx(-0.5 - z[:, 1].mean(), abs=0.01)
+    assert r.params["scale"] == 1.0  # fixed
+    assert r.objective_after < 1e-2 < r.objective_before
+    assert r.evaluations <= 150
+    assert list(r.table.columns) == list(calibration.TABLE_COLUMNS)
+    assert r.table["z_after"].abs().max() < 0.1
+
+
+def test_common_random_numbers_give_the_same_objective():
+    kw = dict(parameters=["mu_a"], seeds=SEEDS, jobs=1, maxfev=1, progress=False)
+    one = calibration.fit(TARGETS, toy, START, **kw)
+    two = calibration.fit(TARGETS, toy, START, **kw)
+    assert one.objective_before == two.objective_before
+    assert one.evaluations == 1 and one.objective_after == one.objective_before
+    other = calibration.fit(TARGETS, toy, START, **{**kw, "seeds": range(20, 28)})
+    assert other.objective_before != one.objective_before
+
+
+def test_not_estimable_seeds_excluded_and_counted_sd0_targets_left_out():
+    r = calibration.fit(
+        TARGETS, toy, START, parameters=["mu_a"], seeds=SEEDS, jobs=1, maxfev=1, progress=False
+    )
+    t = r.table.set_index("id")
+    assert t.loc["c", "n_excluded_before"] == 2  # seeds 3 and 6
+    kept = [s for s in SEEDS if s % 3]
+    z = _draw_means(kept)
+    assert t.loc["c", "mean_before"] == pytest.approx(z[:, 1].mean())
+    assert not t.loc["k", "used"] and "sd 0" in t.loc["k", "reason"]
+    assert t.loc[["a", "b", "c"], "used"].all()
+    assert r.glance()["n_targets"].item() == 3
+    # the objective is the sum of squared z of the used targets at the start
+    assert r.objective_before == pytest.approx((t.loc[["a", "b", "c"], "z_before"] ** 2).sum())
+
+
+def spread(params: dict, seed: int) -> pd.Series:
+    """Mean exactly mu over seeds 1-8 whatever 'noise' is; the SD over the seeds grows with it."""
+    return pd.Series({"x": params["mu"] + params["noise"] * (seed - 4.5)})
+
+
+def test_the_scale_is_the_sd_at_the_start():
+    # were the SD recomputed at each point, inflating 'noise' would lower the objective to ~0
+    r = calibration.fit(
+        pd.Series({"x": 1.0}),
+        spread,
+        {"mu": 0.0, "noise": 0.1},
+        parameters=["noise"],
+        seeds=SEEDS,
+        jobs=1,
+        maxfev=30,
+        progress=False,
+        bounds={"noise": (0.01, 100.0)},
+    )
+    assert r.objective_after == pytest.approx(r.objective_before)
+    assert r.history["objective"].nunique() == 1
+    free = calibration.fit(
+        pd.Series({"x": 1.0}),
+        spread,
+        {"mu": 0.0, "noise": 0.1},
+        parameters=["mu", "noise"],
+        seeds=SEEDS,
+        jobs=1,
+        maxfev=80,
+        progress=False,
+    )
+    assert free.params["mu"] == pytest.approx(1.0, abs=0.01) and free.objective_after < 1e-3
+
+
+def test_powell_bounds_and_errors():
+    r = calibration.fit(
+        TARGETS[["a"]],
+        toy,
+        START,
+        parameters=["mu_a"],
+        seeds=SEEDS,
+        jobs=1,
+        maxfev=60,
+        progress=False,
+        method="Powell",
+        bounds={"mu_a": (-1.0, 0.5)},
+    )
+    assert r.params["mu_a"] == pytest.approx(0.5, abs=1e-3)  # the solution (near 1) lies beyond the bound
+    with pytest.raises(ValueError, match="method"):
+        calibration.fit(TARGETS, toy, START, parameters=["mu_a"], seeds=SEEDS, method="BFGS")
+    with pytest.raises(ValueError, match="unknown"):
+        calibration.fit(TARGETS, toy, START, parameters=["nope"], seeds=SEEDS)
+    with pytest.raises(ValueError, match="no target"):
+        calibration.fit(TARGETS[["k"]], toy, START, parameters=["mu_a"], seeds=SEEDS, jobs=1, progress=False)
+
+
+def test_writers(tmp_path):
+    r = calibration.fit(
+        TARGETS, toy, START, parameters=["mu_a", "mu_b"], seeds=SEEDS, jobs=1, maxfev=10, progress=False
+    )
+    paths = r.write(tmp_path, metadata={"label": "toy"})
+    payload = json.loads(paths[0].read_text())
+    assert payload["label"] == "toy" and set(payload["parameters"]) == {"mu_a", "mu_b"}
+    assert payload["provenance"]["seeds"] == list(SEEDS)
+    assert "z_before" in paths[2].read_text() and len(pd.read_csv(paths[1])) == 4
+    assert "objective_after" in r.glance().columns and len(r.tidy()) == 2
+    assert "Simulation-based calibration" in repr(r)
+
+
+def test_dask_backend_equals_joblib():
+    distributed = pytest.importorskip("distributed")
+    kw = dict(parameters=["mu_a", "mu_b"], seeds=SEEDS, maxfev=12, progress=False)
+    local = calibration.fit(TARGETS, toy, START, jobs=1, **kw)
+    with distributed.LocalCluster(processes=False, n_workers=1, dashboard_address=None) as cluster:
+        with distributed.Client(cluster) as client:
+            remote = calibration.fit(TARGETS, toy, START, scheduler=client, **kw)
+    assert remote.params == local.params
+    pd.testing.assert_frame_equal(remote.table, local.table)
+    assert remote.objective_after == local.objective_after
+
+
+def test_the_general_library_never_imports_the_study():
+    for path in (ROOT / "src" / "cartsie" / "calibration").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                names = (
+                    [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+                )
+                assert not any(n.startswith("cartsie.study") for n in names), path
