@@ -156,9 +156,9 @@ def test_dask_backend_equals_joblib():
     distributed = pytest.importorskip("distributed")
     kw = dict(parameters=["mu_a", "mu_b"], seeds=SEEDS, maxfev=12, progress=False)
     local = calibration.fit(TARGETS, toy, START, jobs=1, **kw)
-    with distributed.LocalCluster(processes=False, n_workers=1, dashboard_address=None) as cluster:
-        with distributed.Client(cluster) as client:
-            remote = calibration.fit(TARGETS, toy, START, scheduler=client, **kw)
+    cluster = distributed.LocalCluster(processes=False, n_workers=1, dashboard_address=None)
+    with cluster, distributed.Client(cluster) as client:
+        remote = calibration.fit(TARGETS, toy, START, scheduler=client, **kw)
     assert remote.params == local.params
     pd.testing.assert_frame_equal(remote.table, local.table)
     assert remote.objective_after == local.objective_after
@@ -172,3 +172,58 @@ def test_the_general_library_never_imports_the_study():
                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
                 )
                 assert not any(n.startswith("cartsie.study") for n in names), path
+
+
+def test_a_joblib_pool_gives_the_same_fit():
+    kw = dict(parameters=["mu_a"], seeds=SEEDS, maxfev=6, progress=False)
+    one = calibration.fit(TARGETS, toy, START, jobs=1, **kw)
+    two = calibration.fit(TARGETS, partial(toy, n=200), START, jobs=2, **kw)
+    assert two.params == one.params and two.objective_after == one.objective_after
+
+
+# ---------------------------------------------------------------------------------------------------
+# the CART-SIE glue (cartsie.study.fit)
+
+study_fit = pytest.importorskip("cartsie.study.fit")
+
+
+def test_study_simulate_returns_the_published_ids():
+    targets = study_fit.targets()
+    assert len(targets) > 50 and targets.notna().all()
+    assert not any(i.startswith(("flow.", "table1.")) for i in targets.index)
+    values = study_fit.simulate(study_fit.start_params(), seed=3, n_enrolled=200)
+    assert set(targets.index) <= set(values.index)
+    assert values.reindex(targets.index).notna().mean() > 0.8
+    assert set(study_fit.default_parameters()) <= set(study_fit.model_fields())
+    assert study_fit.default_bounds(["nrm_infection", "ttp_sd", "spm"]) == {
+        "nrm_infection": (1e-3, 1 - 1e-3),
+        "ttp_sd": (1e-3, None),
+    }
+    with pytest.raises(ValueError, match=r"fit\.json"):
+        study_fit.fitted_model()
+
+
+def test_study_fit_runs_on_a_tiny_cohort(tmp_path):
+    r = study_fit.fit_synthetic(("spm",), seeds=[1, 2], n_enrolled=200, maxfev=1, jobs=1, progress=False)
+    assert set(r.table["id"]) == set(study_fit.targets().index)
+    assert r.evaluations == 1 and r.objective_after == r.objective_before
+    paths = study_fit.write_fit(r, tmp_path, label="test")
+    payload = json.loads(paths[0].read_text())
+    assert payload["label"] == "test" and payload["provenance"]["seeds"] == [1, 2]
+    assert study_fit.fitted_model(path=paths[0]).spm == pytest.approx(r.params["spm"])
+    assert "headline" in pd.read_csv(paths[1]).columns
+
+
+def test_the_committed_fit_is_valid():
+    path = ROOT / "benchmarks" / "calibration" / "fit.json"
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    assert set(payload["parameters"]) <= set(study_fit.model_fields())
+    assert set(payload["start"]) == set(payload["parameters"])
+    p = payload["provenance"]
+    assert p["objective_after"] <= p["objective_before"]
+    assert p["evaluations"] >= 1 and len(p["seeds"]) >= 1
+    assert payload["label"] and payload["cartsie_version"] and payload["date"]
+    model = study_fit.fitted_model(path=path)
+    for k, v in payload["parameters"].items():
+        assert getattr(model, k) == pytest.approx(v)
+    assert (ROOT / "benchmarks" / "calibration" / "fit.md").exists()

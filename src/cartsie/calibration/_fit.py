@@ -61,10 +61,12 @@ class _Objective:
         self.maxfev, self.bar, self.task = maxfev, bar, task
         self.cache: dict[tuple, tuple[float, pd.DataFrame]] = {}
         self.history: list[dict] = []
-        self.scale: pd.Series | None = None  # the SDs at the start (set after the first evaluation)
-        self.target = self.weight = self.used = None
+        # set by _scale after the first evaluation: the SDs at the start, targets, weights, use
+        self.scaled = False
+        self.scale = self.target = self.weight = pd.Series(dtype=float)
+        self.used = pd.Series(dtype=bool)
+        self.reason = pd.Series(dtype=str)
         self.penalty = 0.0
-        self.reason: pd.Series | None = None
         self.best: tuple[float, tuple, pd.DataFrame] | None = None
 
     def stats(self, theta: tuple) -> pd.DataFrame:
@@ -85,12 +87,12 @@ class _Objective:
         if len(self.cache) >= self.maxfev:
             raise _BudgetExhausted
         stats = self.stats(key)
-        q = self.value(stats) if self.scale is not None else np.nan
+        q = self.value(stats) if self.scaled else np.nan
         self.cache[key] = (q, stats)
         self.history.append(
             {"evaluation": len(self.cache), "objective": q, **dict(zip(self.names, key, strict=True))}
         )
-        if self.scale is not None and (self.best is None or q < self.best[0]):
+        if self.scaled and (self.best is None or q < self.best[0]):
             self.best = (q, key, stats)
         if self.bar is not None:
             best = self.best[0] if self.best is not None else q
@@ -220,6 +222,7 @@ def fit(
         obj(tuple(x0))  # the start: its SDs scale the objective
         q0, before = _scale(obj, tuple(x0), target, weights, missing_penalty)
         converged, message = _minimise(obj, method, x0, step, lo, hi, maxfev, options)
+    assert obj.best is not None  # set by _scale
     q1, theta, stats1 = obj.best
     params = {**dict(start), **dict(zip(names, theta, strict=True))}
     table = _table(target, obj, before, stats1)
@@ -270,7 +273,7 @@ def _scale(
     )
     reason[stats["n"] == 0] = "not simulated (no estimable seed at the start)"
     reason[target.isna()] = "no target value"
-    obj.scale, obj.target, obj.weight = sd, target, w
+    obj.scale, obj.target, obj.weight, obj.scaled = sd, target, w, True
     obj.used = reason.eq("")
     obj.reason = reason
     obj.penalty = penalty

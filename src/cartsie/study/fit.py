@@ -23,6 +23,7 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -202,7 +203,8 @@ def simulate(
     from cartsie import study
     from cartsie.synthetic import cartsie_like
 
-    model = Model(**{k: tuple(v) if isinstance(v, list) else v for k, v in params.items()})
+    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
+    model = Model(**values)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # separation, sparse data: measured over seeds, not raised
         est = study.estimates(cartsie_like(seed, n_enrolled, model), items=tuple(items))
