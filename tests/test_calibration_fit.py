@@ -164,6 +164,15 @@ def test_dask_backend_equals_joblib():
     assert remote.objective_after == local.objective_after
 
 
+def test_the_docstring_example_runs():
+    import doctest
+
+    from cartsie.calibration import _fit
+
+    result = doctest.testmod(_fit, optionflags=doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0
+
+
 def test_the_general_library_never_imports_the_study():
     for path in (ROOT / "src" / "cartsie" / "calibration").glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
