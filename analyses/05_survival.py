@@ -12,7 +12,8 @@ follow-up by the reverse Kaplan-Meier method, log-rank tests (``survdiff``), Cox
 ties (``coxph``), the adjusted hazard ratios by ``cartsie.adjust.lp_adjusted``. Times in months since
 infusion (DOR: since the first response); "1-year" estimates at 12 months. The "global" population
 is the simpleHT-evaluable one (560 patients in the paper); each score is analysed in its own
-population (HT: 389).
+population (HT: 389). DOR is of the best overall response (patients whose best response is CR or
+PR); data without best_response give it among day-90 responders, and the DOR rows' note says so.
 
 Run: python analyses/05_survival.py [--data PATIENTS --labs LABS | --example] [--out DIR] [--seed N]
 
@@ -25,6 +26,7 @@ from functools import cache
 
 from cartsie import figures, study
 from cartsie.adjust import lp_adjusted
+from cartsie.cohort.endpoints import DOR_BASES, dor_basis
 from cartsie.errors import CartsieError
 from cartsie.study import script
 from cartsie.study.definitions import (
@@ -110,7 +112,11 @@ def adjusted(population: str, score: str, endpoint: str):
     return fit, note
 
 
-def at_landmark(e, km, group: str, n: int, endpoint: str) -> None:
+#: whom the DOR is measured in: best-response responders, or day-90 responders (best_response absent)
+DOR_POPULATION = DOR_BASES[dor_basis(cohort.table.columns)]
+
+
+def at_landmark(e, km, group: str, n: int, endpoint: str, note: str = "") -> None:
     """The Kaplan-Meier estimate (%) of ``group`` at 12 months, with its CI."""
     r = km.at([LANDMARK]).set_index("group").loc[group]
     last = float(km.curves.loc[km.curves["group"] == group, "time"].max())
@@ -118,7 +124,7 @@ def at_landmark(e, km, group: str, n: int, endpoint: str) -> None:
         raise script.NotEstimable(
             f"no {ENDPOINTS[endpoint]} follow-up to {LANDMARK:g} months (the last is at {last:.1f} months)"
         )
-    e.set(100 * r["survival"], (100 * r["ci_lower"], 100 * r["ci_upper"]), n=n)
+    e.set(100 * r["survival"], (100 * r["ci_lower"], 100 * r["ci_upper"]), n=n, note=note)
 
 
 # -- Median follow-up (reverse Kaplan-Meier) --------------------------------------------------------
@@ -133,15 +139,16 @@ with est("surv.followup.median", "Median follow-up, months (reverse Kaplan-Meier
 
 # -- OS, PFS and DOR of the global population: 1-year estimates and medians -------------------------
 for endpoint in ("os", "pfs", "dor"):
+    who = DOR_POPULATION if endpoint == "dor" else ""
     with est(f"surv.{endpoint}.1y.global", f"1-year {ENDPOINTS[endpoint]}, %") as e:
-        at_landmark(e, km_overall(endpoint), "all", km_overall(endpoint).n, endpoint)
+        at_landmark(e, km_overall(endpoint), "all", km_overall(endpoint).n, endpoint, note=who)
     with est(f"surv.{endpoint}.median.global", f"Median {ENDPOINTS[endpoint]}, months") as e:
         med = km_overall(endpoint).median().iloc[0]
         e.set(
             med["median"],
             (med["ci_lower"], med["ci_upper"]),
             n=km_overall(endpoint).n,
-            note=script.not_reached(med["median"]),
+            note="; ".join(x for x in (script.not_reached(med["median"]), who) if x),
         )
 
 # -- OS and PFS by each score: 1-year estimates, log-rank test, hazard ratios crude and adjusted ----

@@ -74,3 +74,66 @@ def test_write_files(table, tmp_path):
     assert names == {"calibration.csv", "calibration.md", "calibration.png"}
     md = (tmp_path / "calibration.md").read_text()
     assert "synthetic data" in md and "3 of 4 compared" in md
+
+
+def _flagged(id_: str, values, reasons) -> pd.DataFrame:
+    """Seeds of one estimate with their estimable flags: a reason marks a seed not estimable."""
+    return pd.DataFrame(
+        {
+            "seed": range(len(values)),
+            "id": id_,
+            "value": values,
+            "p": np.nan,
+            "estimable": [not r for r in reasons],
+            "reason": reasons,
+        }
+    )
+
+
+def test_separated_fine_gray_seeds_are_excluded_from_mean_and_range():
+    # three seeds of spm.fg.ht where the sHR is finite; two separated seeds (no SPM in the HT low
+    # group), whose rows say not estimable -- one with the last Newton iterate 8.6e12 as crr would give
+    no = "sHR infinite: no second primary malignancy in the HT low group"
+    sims = _flagged("spm.fg.ht", [2.0, 3.0, 4.0, 8.6e12, np.inf], ["", "", "", no, no])
+    r = calibration.calibration_table(sims).set_index("id").loc["spm.fg.ht"]
+    assert r["mean"] == pytest.approx(3.0) and r["sd"] == pytest.approx(1.0)
+    lo, med, hi = np.percentile([2.0, 3.0, 4.0], [2.5, 50, 97.5])
+    assert (r["p2_5"], r["median"], r["p97_5"]) == pytest.approx((lo, med, hi))
+    assert r["n_seeds"] == 3 and r["n_excluded"] == 2 and r["n_nonfinite"] == 0
+    assert r["excluded_reason"] == f"{no} (2 seeds)"
+    assert r["p97_5"] == pytest.approx(3.95)  # not the inf the separated seeds would rank at
+    assert bool(r["inside"])  # published 2.82
+
+
+def test_excluded_reasons_are_counted_most_frequent_first():
+    a, b = "HR infinite: no progression or death in the HT low group", "nobody HT high"
+    sims = _flagged("surv.os.cox_adjusted.ht", [1.5, np.inf, np.nan, np.inf, 2.5], ["", a, b, a, ""])
+    r = calibration.calibration_table(sims).set_index("id").loc["surv.os.cox_adjusted.ht"]
+    assert r["n_excluded"] == 3 and r["mean"] == pytest.approx(2.0)
+    assert r["excluded_reason"] == f"{a} (2 seeds); {b} (1 seed)"
+
+
+def test_medians_not_reached_are_excluded_and_p_value_rows_are_not():
+    sims = pd.concat(
+        [
+            _flagged("surv.dor.median.global", [20.0, np.nan, 30.0], ["", "", ""]).assign(
+                reason=["", "not reached", ""]
+            ),
+            _flagged("surv.os.logrank.ht", [np.nan, np.nan], ["", ""]),
+        ]
+    )
+    t = calibration.calibration_table(sims).set_index("id")
+    r = t.loc["surv.dor.median.global"]
+    assert r["mean"] == pytest.approx(25.0) and r["n_excluded"] == 1
+    assert r["excluded_reason"] == "not reached (1 seed)"
+    assert t.loc["surv.os.logrank.ht", "n_excluded"] == 0
+
+
+def test_markdown_says_which_seeds_were_excluded(tmp_path):
+    no = "sHR infinite: no second primary malignancy in the HT low group"
+    sims = _flagged("spm.fg.ht", [2.0, 3.0, 4.0, np.inf], ["", "", "", no])
+    calibration.write(calibration.calibration_table(sims), tmp_path)
+    md = (tmp_path / "calibration.md").read_text()
+    assert "Separation is a flag, not a number" in md
+    line = next(x for x in md.splitlines() if x.startswith("| spm.fg.ht |"))
+    assert f"| 1: {no} (1 seed) |" in line and "| 3 |" in line  # the mean of 2, 3, 4

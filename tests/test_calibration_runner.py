@@ -118,7 +118,11 @@ def serial():
 
 
 def test_simulate_runs_paper_estimates_once_per_seed(serial):
-    assert set(serial.columns) == {"seed", "id", "value", "p"}
+    assert set(serial.columns) == {"seed", "id", "value", "p", "estimable", "reason"}
+    # a row not estimable carries its reason; an estimable one none (or "not reached")
+    flagged = serial[~serial["estimable"]]
+    assert len(flagged) and (flagged["reason"] != "").all()
+    assert set(serial.loc[serial["estimable"], "reason"]) <= {"", "not reached"}
     ids = set(published.published()["id"])
     per_seed = serial.groupby("seed")["id"]
     assert per_seed.nunique().to_dict() == per_seed.size().to_dict(), "one row per estimate and seed"
@@ -164,3 +168,18 @@ def test_a_scheduler_without_distributed_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
     with pytest.raises(ImportError, match=r'pip install "dask\[distributed\]"'):
         calibration.simulate([1], scheduler="tcp://127.0.0.1:1", progress=False, generate=example_less_one)
+
+
+@pytest.mark.slow  # ~8 s: two seeds of the built-in cohort
+def test_a_separated_fine_gray_seed_is_flagged_and_left_out_of_the_mean():
+    # seed 2 of the built-in cohort has no SPM in the HT low group: its Fine-Gray fit has no finite
+    # maximum (crr would print the last iterate, an sHR near 1e12); seed 3 has a finite sHR
+    sims = calibration.simulate([2, 3], n_jobs=1, progress=False)
+    fg = sims[sims["id"] == "spm.fg.ht"].set_index("seed")
+    assert not fg.loc[2, "estimable"] and fg.loc[2, "value"] == np.inf
+    assert fg.loc[2, "reason"] == "sHR infinite: no second primary malignancy in the HT low group"
+    assert fg.loc[3, "estimable"] and 1 < fg.loc[3, "value"] < 100
+    r = calibration.calibration_table(sims).set_index("id").loc["spm.fg.ht"]
+    assert r["mean"] == pytest.approx(fg.loc[3, "value"]) and r["p97_5"] == pytest.approx(fg.loc[3, "value"])
+    assert r["n_seeds"] == 1 and r["n_excluded"] == 1
+    assert r["excluded_reason"] == f"{fg.loc[2, 'reason']} (1 seed)"

@@ -2,7 +2,8 @@
 
 The checks a data manager runs after the values are read: event days from dates and the infusion
 date (and their agreement where both are given); events before infusion, progression after death, a
-first response after progression, follow-up ending before a recorded event; lab draws of unknown
+first response after progression, follow-up ending before a recorded event, a best overall
+response worse than the day-90 one or without its first-response date; lab draws of unknown
 patients, on fractional days, twice on one day with different values (a declared rule decides:
 ``lab_duplicates="error" | "worst" | "mean"``), or after death or the last follow-up (left out of
 grading, counted and warned).
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cartsie.cohort import schema
+from cartsie.cohort import endpoints, schema
 from cartsie.cohort.options import Options
 from cartsie.cohort.problems import Report, name_ids
 
@@ -119,7 +120,9 @@ def check_patients(pat: pd.DataFrame, report: Report) -> None:
                 f"given without a {event} date",
                 f"Give the {event} date or blank {col}.",
             )
-    if "response_day90" in pat.columns and "response_day" in pat.columns:
+    if "best_response" in pat.columns:
+        _check_best_response(pat, day["response_day"], "response_day" in pat.columns, report)
+    elif "response_day90" in pat.columns and "response_day" in pat.columns:
         responders = pat["response_day90"].isin(["CR", "PR"]).fillna(False) & day["response_day"].isna()
         report.doubt(
             "patients",
@@ -129,6 +132,43 @@ def check_patients(pat: pd.DataFrame, report: Report) -> None:
             "day-90 responders without a first-response date",
             "They have no duration of response; give the date of first response.",
         )
+
+
+def _check_best_response(pat: pd.DataFrame, response_day: pd.Series, dated: bool, report: Report) -> None:
+    """A best response worse than the day-90 one (warned; the day-90 one is used), and the
+    first-response date that every best-response responder needs (its column required, blanks warned)."""
+    rank = endpoints.RESPONSE_RANK
+    if "response_day90" in pat.columns:
+        best = pat["best_response"].map(rank).astype(float)
+        day90 = pat["response_day90"].map(rank).astype(float)
+        report.doubt(
+            "patients",
+            "best_response",
+            pat,
+            (best > day90).to_numpy(),
+            "best overall response worse than the day-90 response (CR > PR > SD > PD)",
+            "The day-90 response is used as their best response; correct best_response or response_day90.",
+        )
+    responder = np.isin(endpoints.best_response(pat), endpoints.RESPONDERS)
+    if not dated:
+        report.problem(
+            "patients",
+            "best_response",
+            pat,
+            responder,
+            "best-response responders (CR or PR) but no response_date column",
+            "Add response_date (or response_day), the date of first response, from which the duration "
+            "of response is measured.",
+        )
+        return
+    report.doubt(
+        "patients",
+        "response_date",
+        pat,
+        responder & response_day.isna().to_numpy(),
+        "best-response responders (CR or PR) without a first-response date",
+        "They are left out of the duration of response; give the date of first response.",
+    )
 
 
 def lab_days(

@@ -25,7 +25,7 @@ import pandas as pd
 from cartsie.cohort import columns as C
 from cartsie.cohort import consistency, derive, measures, schema
 from cartsie.cohort import values as V
-from cartsie.cohort.endpoints import derive_endpoints
+from cartsie.cohort.endpoints import DOR_BASES, derive_endpoints, dor_basis
 from cartsie.cohort.flow import note_missing_endpoints, patient_flow
 from cartsie.cohort.options import Options, make_options
 from cartsie.cohort.problems import Report
@@ -221,6 +221,9 @@ def load(
             "(simpleHT needs only plt and crp). Add the column(s) if the registry has them."
         )
     endpoints = derive_endpoints(pat)
+    basis = dor_basis(pat.columns)
+    if basis != "best_response" and ({"response_day90", "response_day"} & set(pat.columns)):
+        report.note(DOR_BASES[basis])  # CART-SIE's DOR is of the best response: say what was done
     grades = derive.grades(pat, lab, report)
     table = derive.analysis_table(pat, grades, endpoints)
     if lab is not None:

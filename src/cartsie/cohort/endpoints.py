@@ -9,8 +9,11 @@ column                 definition
 =====================  ===========================================================================
 ``os``                 1 death from any cause; 0 censored at the end of follow-up
 ``pfs``                1 progression or death, whichever first; 0 censored
-``dor``                responders only (a first-response day is given): from first response to
-                       progression or death; 1 event, 0 censored; missing for non-responders
+``dor``                best-response responders (CR or PR at any time, ``best_response``): from
+                       the first response (``response_day``) to progression or death; 1 event, 0
+                       censored; missing for the others and for responders without a response day.
+                       Without ``best_response``: day-90 responders (``orr_day90`` = 1), and the
+                       cohort's notes say so (:func:`dor_basis`)
 ``nrm``                1 death without prior progression; 2 progression first (competing; a
                        progression and a death on the same day count as progression); 0 censored
 ``spm``                1 second primary malignancy; 2 death without it (competing); 0 censored
@@ -19,6 +22,11 @@ column                 definition
 ``crr_day90``          1 CR at day 90; 0 otherwise (as above); missing when not assessed and alive
                        without progression at day 90
 =====================  ===========================================================================
+
+CART-SIE's DOR (1-year 58%, median 24 months) is the duration of the *best* overall response: with a
+1-year PFS of 44% it cannot be the duration of day-90 responses, since early responses lost by day 90
+belong to it. A best response worse than the day-90 response cannot be (the loader warns); the better
+of the two is used (CR > PR > SD > PD; NE and missing are unknown).
 """
 
 from __future__ import annotations
@@ -28,6 +36,18 @@ import pandas as pd
 
 DAYS_PER_MONTH = 30.4375
 RESPONSE_DAY = 90
+
+#: Lugano responses from best to worst (NE, not evaluable, ranks nowhere)
+RESPONSE_RANK = {"CR": 0, "PR": 1, "SD": 2, "PD": 3}
+RESPONDERS = ("CR", "PR")
+
+#: who the duration of response is measured in, by the column it is decided from (:func:`dor_basis`)
+DOR_BASES = {
+    "best_response": "DOR among best-response responders (CR or PR at any time), from the first response",
+    "response_day90": "DOR among day-90 responders: best_response not given",
+    "response_date": "DOR among patients with a first-response date: neither best_response nor "
+    "response_day90 given",
+}
 
 ENDPOINT_COLUMNS = (
     "os_months",
@@ -67,6 +87,55 @@ def _competing(first_day, first_code, end, valid):
     return np.where(valid, months(time), np.nan), _codes(first_code, valid & ~np.isnan(time))
 
 
+def dor_basis(columns) -> str:
+    """Which column decides who has a duration of response: a key of :data:`DOR_BASES`.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        The columns of the patients table (or of the analysis table).
+
+    Returns
+    -------
+    str
+        ``"best_response"`` when the column is given (CART-SIE's definition); else ``"response_day90"``
+        (day-90 responders); else ``"response_date"`` (every patient with a first-response date).
+    """
+    given = set(columns)
+    return next((c for c in ("best_response", "response_day90") if c in given), "response_date")
+
+
+def _text(days: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in days.columns:
+        return np.full(len(days), None, dtype=object)
+    return days[name].astype("string").to_numpy(dtype=object, na_value=None)
+
+
+def best_response(days: pd.DataFrame) -> np.ndarray:
+    """Each patient's best overall response: the better of ``best_response`` and ``response_day90``.
+
+    A day-90 response better than the recorded best is taken as the best (a best response cannot be
+    worse); NE and missing values are unknown and give way to a known response (NE stays when nothing
+    better is known).
+
+    Parameters
+    ----------
+    days : DataFrame
+        Columns ``best_response`` and/or ``response_day90`` (CR, PR, SD, PD, NE); missing columns count
+        as unknown.
+
+    Returns
+    -------
+    ndarray of object
+        CR, PR, SD, PD, NE or None, one per row.
+    """
+    best, day90 = _text(days, "best_response"), _text(days, "response_day90")
+    rank = lambda v: np.array([RESPONSE_RANK.get(x, 9) for x in v])  # noqa: E731
+    rb, rd = rank(best), rank(day90)
+    out = np.where(rd < rb, day90, best)
+    return np.where(pd.isna(out) & (day90 == "NE"), "NE", out)
+
+
 def derive_endpoints(days: pd.DataFrame) -> pd.DataFrame:
     """Endpoints from a frame of event days (one row per patient, index kept).
 
@@ -75,8 +144,9 @@ def derive_endpoints(days: pd.DataFrame) -> pd.DataFrame:
     days : DataFrame
         Columns (missing columns count as never observed): ``last_followup_day``,
         ``progression_day``, ``death_day``, ``response_day`` (first response), ``spm_day`` (floats,
-        NaN = no such event), ``spm_type`` ("myeloid"/"other"), ``response_day90`` (CR, PR, SD, PD, NE)
-        and ``infused`` (0/1; rows with 0 get no endpoints).
+        NaN = no such event), ``spm_type`` ("myeloid"/"other"), ``response_day90`` and
+        ``best_response`` (CR, PR, SD, PD, NE) and ``infused`` (0/1; rows with 0 get no endpoints).
+        Who has a duration of response follows :func:`dor_basis`.
 
     Returns
     -------
@@ -99,7 +169,8 @@ def derive_endpoints(days: pd.DataFrame) -> pd.DataFrame:
     out["pfs_months"] = np.where(known, months(np.where(pfs_event, pfs_day, end)), np.nan)
     out["pfs_event"] = _codes(pfs_event.astype(int), known)
 
-    responder = known & ~np.isnan(resp)
+    out["orr_day90"], out["crr_day90"] = _day90(days, infused, pfs_day)
+    responder = known & ~np.isnan(resp) & _dor_population(days, out["orr_day90"])
     dor_end = np.where(pfs_event, pfs_day, end)
     out["dor_months"] = np.where(responder, months(dor_end - resp), np.nan)
     out["dor_event"] = _codes(pfs_event.astype(int), responder)
@@ -114,9 +185,17 @@ def derive_endpoints(days: pd.DataFrame) -> pd.DataFrame:
     out["spm_months"], out["spm_event"] = _competing(spm_day, spm_code, end, known)
     myeloid = (days["spm_type"] == "myeloid").fillna(False).to_numpy(bool) if "spm_type" in days else False
     out["spm_myeloid_event"] = _codes(np.where(had_spm & myeloid, 1, np.where(spm_code > 0, 2, 0)), known)
-
-    out["orr_day90"], out["crr_day90"] = _day90(days, infused, pfs_day)
     return pd.DataFrame(out, index=days.index)[list(ENDPOINT_COLUMNS)]
+
+
+def _dor_population(days: pd.DataFrame, orr_day90) -> np.ndarray:
+    """Who has a duration of response (given a response day), by :func:`dor_basis`."""
+    basis = dor_basis(days.columns)
+    if basis == "best_response":
+        return np.isin(best_response(days), RESPONDERS)
+    if basis == "response_day90":
+        return np.asarray(pd.array(orr_day90).fillna(0), dtype=int) == 1
+    return np.ones(len(days), dtype=bool)
 
 
 def _day90(days: pd.DataFrame, infused: np.ndarray, first_failure: np.ndarray):

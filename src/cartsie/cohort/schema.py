@@ -36,8 +36,22 @@ LBCL_HISTOLOGIES = ("DLBCL", "HGBL", "PMBCL", "tFL")
 
 #: Event columns that may come as a date or as days since infusion.
 EVENTS = ("response", "last_followup", "progression", "death", "spm", "next_therapy")
+#: how the schema names an event where its column name is not enough
+_EVENT_NAMES = {"response": "first response (CR or PR; the start of the duration of response)"}
 
 _BIN = "binary"
+
+#: Lugano response codes (CR, PR, SD, PD from best to worst; NE not evaluable)
+RESPONSE_CODES = ("CR", "PR", "SD", "PD", "NE")
+_RESPONSE_ALIASES = {
+    "complete response": "CR",
+    "partial response": "PR",
+    "stable disease": "SD",
+    "progressive disease": "PD",
+    "cmr": "CR",
+    "pmr": "PR",
+    "not evaluable": "NE",
+}
 
 PATIENT_COLUMNS: tuple[Column, ...] = (
     Column("patient_id", "id", "unique patient identifier"),
@@ -133,21 +147,25 @@ PATIENT_COLUMNS: tuple[Column, ...] = (
         "response_day90",
         "category",
         "Lugano response at day 90",
-        codes=("CR", "PR", "SD", "PD", "NE"),
-        aliases={
-            "complete response": "CR",
-            "partial response": "PR",
-            "stable disease": "SD",
-            "progressive disease": "PD",
-            "cmr": "CR",
-            "pmr": "PR",
-            "not evaluable": "NE",
-        },
+        codes=RESPONSE_CODES,
+        aliases=_RESPONSE_ALIASES,
     ),
-    *(Column(f"{e}_date", "date", f"date of {e.replace('_', ' ')}") for e in EVENTS),
+    Column(
+        "best_response",
+        "category",
+        "best overall response at any time after infusion (Lugano); its responders (CR, PR) are the "
+        "duration-of-response population, from response_date",
+        codes=RESPONSE_CODES,
+        aliases=_RESPONSE_ALIASES,
+    ),
+    *(Column(f"{e}_date", "date", f"date of {_EVENT_NAMES.get(e, e.replace('_', ' '))}") for e in EVENTS),
     *(
         Column(
-            f"{e}_day", "day", f"days from infusion to {e.replace('_', ' ')}", minimum=-3650, maximum=36500
+            f"{e}_day",
+            "day",
+            f"days from infusion to {_EVENT_NAMES.get(e, e.replace('_', ' '))}",
+            minimum=-3650,
+            maximum=36500,
         )
         for e in EVENTS
     ),
@@ -258,6 +276,13 @@ COLUMN_ALIASES: dict[str, str] = {
     "response_d90": "response_day90",
     "day90_response": "response_day90",
     "best_response_d90": "response_day90",
+    "best_overall_response": "best_response",
+    "bor": "best_response",
+    "best_response_overall": "best_response",
+    "best_resp": "best_response",
+    "best_ever_response": "best_response",
+    "migliore_risposta": "best_response",
+    "risposta_migliore": "best_response",
     "date_of_response": "response_date",
     "first_response_date": "response_date",
     "last_follow_up_date": "last_followup_date",

@@ -59,14 +59,25 @@ def _item_methods(module: str) -> str:
     return _plain(text)
 
 
-def _endpoints(ids: pd.Series) -> list[str]:
+def _dor_population(estimates: pd.DataFrame) -> str:
+    """Who the run's DOR was measured in, as its estimates' notes say ("DOR among day-90 responders:
+    best_response not given"), or "" when no DOR row says it."""
+    notes = estimates.loc[estimates["id"].astype(str).str.startswith("surv.dor."), "note"]
+    found = [m for n in notes.fillna("").astype(str) for m in re.findall(r"DOR among [^;]+", n)]
+    return found[0] if found else ""
+
+
+def _endpoints(estimates: pd.DataFrame) -> list[str]:
+    ids = estimates["id"]
     stems = {i.split(".")[1] if i.startswith("surv.") else i.split(".")[0] for i in ids}
     lines = []
     for key, name in ENDPOINT_NAMES.items():
         if key in stems:
             event = OUTCOMES.get(f"{key}_event", "")
             competing = f", {COMPETING[key]} competing" if key in COMPETING else ""
-            lines.append(f"{name}: time from {ORIGINS[key]} to {event}{competing} (months, days / 30.4375).")
+            line = f"{name}: time from {ORIGINS[key]} to {event}{competing} (months, days / 30.4375)."
+            who = _dor_population(estimates) if key == "dor" else ""
+            lines.append(f"{line} {who}." if who else line)
     return lines
 
 
@@ -129,7 +140,7 @@ def methods(
     return (
         ("Data", tuple(data)),
         ("Populations", pops),
-        ("Endpoints", tuple(_endpoints(estimates["id"]))),
+        ("Endpoints", tuple(_endpoints(estimates))),
         ("Statistical methods", stats),
         ("Adjustment", tuple(_adjustment(estimates))),
         ("Software", (_software(), R_STATEMENT)),

@@ -13,6 +13,12 @@ odds, hazard and likelihood ratios, AUC). A printed "n (%)" cell is compared by 
 :mod:`cartsie.study.compare` does; "median (IQR)" by the median. Rows published only as a p-value (log-rank
 tests) and "not reached" medians are kept with ``inside`` missing and the reason given. Flow counts
 are fixed by construction (the same in every seed) and are compared as equal or not.
+
+Separation is a flag, not a number: a seed where an estimate is not estimable -- a Cox, Fine-Gray or
+logistic model whose likelihood has no finite maximum (no event in one group), an empty group, a
+median not reached -- is counted in ``n_excluded`` with its reasons in ``excluded_reason`` and left
+out of that estimate's mean, sd, median and range. Were such seeds kept, the last Newton iterate of a
+separated Fine-Gray model (an sHR near 1e12) would make the mean over seeds meaningless.
 """
 
 from __future__ import annotations
@@ -60,7 +66,12 @@ def _one_seed(seed: int, generate: Callable | None) -> pd.DataFrame:
         # separation and sparse-data warnings are part of what is being measured over seeds
         warnings.simplefilter("ignore")
         est = study.estimates(generate(seed))
-    return est[["id", "value", "p_value"]].rename(columns={"p_value": "p"}).assign(seed=seed)
+    out = est[["id", "value", "p_value", "estimable", "reason", "note"]].rename(columns={"p_value": "p"})
+    # why a seed gives no value: the reason of a row not estimable, or "not reached" for a median
+    empty = out["estimable"] & out["value"].isna()
+    not_reached = empty & out["note"].str.contains("not reached", regex=False)
+    why = np.select([~out["estimable"], not_reached], [out["reason"], "not reached"], "")
+    return out.drop(columns=["reason", "note"]).assign(reason=why.astype(str), seed=seed)
 
 
 def simulate(
@@ -90,7 +101,8 @@ def simulate(
     Returns
     -------
     DataFrame
-        Long table: seed, id, value, p (one row per seed and estimate).
+        Long table: seed, id, value, p, estimable, reason (one row per seed and estimate; ``reason``
+        says why a row is not estimable, or why an estimable one has no value, e.g. "not reached").
     """
     from joblib import Parallel, delayed, parallel_config
 
@@ -152,18 +164,41 @@ def _published_values() -> pd.DataFrame:
 def calibration_table(sims: pd.DataFrame) -> pd.DataFrame:
     """Published value versus its distribution over the simulated seeds, one row per published id.
 
+    Parameters
+    ----------
+    sims : DataFrame
+        :func:`simulate`'s long table: ``seed``, ``id``, ``value`` and, optionally, ``estimable`` and
+        ``reason`` (without them every row counts as estimable).
+
+    Returns
+    -------
+    DataFrame
+        One row per published id: ``published``, ``published_value``, ``mean``, ``sd``, ``median``,
+        ``p2_5``, ``p97_5``, ``n_seeds`` (seeds with a value), ``n_nonfinite``, ``n_excluded``,
+        ``excluded_reason``, ``inside``, ``headline``, ``reason``.
+
+    Notes
+    -----
     ``inside`` is True when the published value lies within the 2.5-97.5 percentile range of the
     simulated estimates (bounds included; percentiles by linear interpolation, numpy's default);
-    missing when the row is not compared (``reason`` says why). Non-finite estimates (a sub-hazard
-    ratio with no event in one group) count in ``n_nonfinite`` and stay out of the mean and sd; the
-    percentiles use every seed, with +inf above all finite values.
+    missing when the row is not compared (``reason`` says why). A seed where the estimate is not
+    estimable (``estimable`` False: a model whose likelihood has no finite maximum, an empty group) or
+    has no value (a median not reached) is left out of the mean, sd, median and range, and counted in
+    ``n_excluded``, its reasons with their counts in ``excluded_reason``. An infinite estimate still
+    marked estimable counts in ``n_nonfinite`` and stays out of the mean and sd; the percentiles rank
+    it above every finite value.
     """
     pub = _published_values()
-    g = sims.groupby("id")["value"]
+    sims = _flagged(sims)
+    kept = sims[sims["estimable"] & sims["value"].notna()]
+    g = kept.groupby("id")["value"]
+    dropped = sims[~sims.index.isin(kept.index)].groupby("id")["reason"]
     rows = []
     for _, r in pub.iterrows():
         v = g.get_group(r["id"]).to_numpy(float) if r["id"] in g.groups else np.array([])
-        v = v[~np.isnan(v)]
+        excluded = dropped.get_group(r["id"]) if r["id"] in dropped.groups else pd.Series([], dtype=str)
+        if r["reason"] == "published as a p-value only":  # no value in any seed by design
+            excluded = excluded[excluded != "no value"]
         finite = v[np.isfinite(v)]
         lo, med, hi = _percentiles(v)
         reason = r["reason"] or ("" if len(v) else "not reproduced")
@@ -183,6 +218,8 @@ def calibration_table(sims: pd.DataFrame) -> pd.DataFrame:
                 "p97_5": hi,
                 "n_seeds": len(v),
                 "n_nonfinite": len(v) - len(finite),
+                "n_excluded": len(excluded),
+                "excluded_reason": _reasons(excluded),
                 "inside": inside,
                 "headline": r["id"] in HEADLINE_IDS,
                 "reason": reason,
@@ -191,6 +228,25 @@ def calibration_table(sims: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["inside"] = out["inside"].astype("boolean")
     return out
+
+
+def _flagged(sims: pd.DataFrame) -> pd.DataFrame:
+    """``sims`` with ``estimable`` (bool) and ``reason`` (str), defaults when a table lacks them."""
+    out = sims.reset_index(drop=True)
+    estimable = out["estimable"] if "estimable" in out.columns else pd.Series(True, index=out.index)
+    reason = out["reason"] if "reason" in out.columns else pd.Series("", index=out.index)
+    reason = reason.fillna("").astype(str)
+    no_value = estimable.astype(bool) & out["value"].isna() & reason.eq("")
+    return out.assign(estimable=estimable.astype(bool), reason=reason.where(~no_value, "no value"))
+
+
+def _reasons(reasons: pd.Series) -> str:
+    """ "reason (k seeds); other reason (j seeds)", the most frequent first (ties alphabetically)."""
+    if not len(reasons):
+        return ""
+    counts = reasons.replace("", "no value").value_counts()
+    order = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "; ".join(f"{text} ({n} seed{'s' if n != 1 else ''})" for text, n in order)
 
 
 def _percentiles(v: np.ndarray) -> tuple[float, float, float]:
@@ -266,15 +322,40 @@ def write(table: pd.DataFrame, out_dir: str | Path, sims: pd.DataFrame | None = 
         sims.to_csv(paths[-1], index=False)
     md = out / "calibration.md"
     cols = ["id", "published", "mean", "median", "p2_5", "p97_5", "inside", "headline", "reason"]
-    body = _markdown(table[cols])
+    shown = table.assign(excluded=[_excluded_cell(r) for _, r in table.iterrows()])
+    body = _markdown(shown[[*cols[:6], "excluded", *cols[6:]]])
     md.write_text(
         "# Calibration of the synthetic cohort (synthetic data, not patient data)\n\n"
         f"{s['seeds']} seeds; published value inside the simulated 95% range for {s['inside']} of "
         f"{s['compared']} compared estimates ({100 * s['share_inside']:.1f}%); headline estimates inside: "
-        f"{s['headline_inside']} of {s['headline_total']}.\n\n{body}\n",
+        f"{s['headline_inside']} of {s['headline_total']}.\n\n"
+        f"{EXCLUDED_NOTE}{_excluded_summary(table)}\n\n{body}\n",
         encoding="utf-8",
     )
     return [*paths, md, plot_calibration(table, out / "calibration.png")]
+
+
+#: what the markdown says about the seeds left out of an estimate
+EXCLUDED_NOTE = (
+    "Separation is a flag, not a number: a seed where an estimate is not estimable (a Cox, Fine-Gray or "
+    "logistic model whose likelihood has no finite maximum, e.g. no event in one group; an empty group) "
+    "or has no value (a median not reached) is left out of that estimate's mean, median and range; "
+    "`excluded` counts those seeds and says why."
+)
+
+
+def _excluded_cell(r: pd.Series) -> str:
+    n = int(r.get("n_excluded", 0) or 0)
+    return f"{n}: {r['excluded_reason']}" if n else ""
+
+
+def _excluded_summary(table: pd.DataFrame) -> str:
+    if "n_excluded" not in table.columns:
+        return ""
+    hit = table[table["n_excluded"] > 0]
+    if not len(hit):
+        return " No seed was excluded from any estimate."
+    return f" Estimates with seeds excluded: {len(hit)} of {len(table)}."
 
 
 def _markdown(df: pd.DataFrame) -> str:

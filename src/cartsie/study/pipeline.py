@@ -16,6 +16,7 @@ figure it cannot give is skipped with a note; nothing in the data stops the run.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import importlib
 import json
@@ -242,7 +243,12 @@ def _forked(s: Study, items: Sequence, out: Path, note: str | None):
     for name in _SHARED_IMPORTS:
         importlib.import_module(name)
     read, write = os.pipe()
+    # the objects made so far (modules, the cohort) are left out of the child's garbage collections:
+    # fewer full collections to scan them, and no copy of the pages they sit on (copy-on-write)
+    gc.freeze()
     pid = os.fork()
+    if pid != 0:
+        gc.unfreeze()  # the parent collects as before
     if pid == 0:  # the child: compute, send, leave without running the parent's exit handlers
         code = 0
         try:

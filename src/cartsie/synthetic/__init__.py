@@ -34,11 +34,16 @@ The model, in the order it is simulated:
    365, every two months to day 730, some visits missed). ICAHT grades and severe cytopenias come
    out of :func:`cartsie.toxicity.grade_icaht` on those counts.
 5. **Response and events.** Day-90 response (CR, PR, SD, PD) is ordinal in the latents, the HT score
-   and simpleHT; progression follows from it (PD before day 90, SD soon after, PR and CR with a
-   cured fraction). Death follows progression (lymphoma), or comes without it (non-relapse mortality,
-   with a cause: infection, toxicity, other, unknown), its risk rising with simpleHT, inflammation
-   and severe late neutropenia. Second primary malignancies (myeloid or other) arise with a risk
-   rising with the HT group, age, stage, marrow involvement and late marrow failure; death competes.
+   and simpleHT; progression follows from it (PD before day 90, SD soon after, PR and CR with a cured
+   fraction). The best overall response adds the early responses lost by day 90: a response at the
+   first assessment (days 26-35) in most day-90 PD patients who progress at least a week later, in
+   would-be responders who die before day 90, and a partial response before some day-90 stable disease;
+   its responders, from that first response, are CART-SIE's DOR population (1-year DOR 58%, median 24
+   months, while 1-year PFS is 44%). Death follows progression (lymphoma), or comes without it
+   (non-relapse mortality, with a cause: infection, toxicity, other, unknown), its risk rising with
+   simpleHT, inflammation and severe late neutropenia. Second primary malignancies (myeloid or other)
+   arise with a risk rising with the HT group, age, stage, marrow involvement and late marrow failure;
+   death competes.
 6. **Follow-up.** Infusions are staggered over 2019-2024 (more in later years), follow-up ends at a
    data cut-off or at loss to follow-up; events after it are not observed.
 """

@@ -300,6 +300,11 @@ def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m:
     response = np.where(end < 90, _NONE, response)
     responder = np.isin(response, ["CR", "PR"])
     response_day = np.where(responder, np.where(rng.random(n) < 0.8, rng.integers(26, 36, n), 90), np.nan)
+    # drawn from a child generator: every draw above and after (the labs) is what it was before
+    # best responses were simulated, so a seed gives the same cohort apart from the new columns
+    best, response_day = _best_response(
+        rng.spawn(1)[0], level, response, response_day, np.fmin(prog_d, death_d), B, m
+    )
     progression = prog_d
     last_fu = np.where(np.isnan(death_d), end, death_d)
     next_therapy = np.where(
@@ -307,6 +312,7 @@ def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m:
     )
     return {
         "response_day90": response,
+        "best_response": best,
         "response_day": response_day,
         "progression_day": progression,
         "death_day": death_d,
@@ -317,6 +323,25 @@ def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m:
         "last_followup_day": last_fu,
         "infusion_date": _START + entry.astype("timedelta64[D]"),
     }
+
+
+def _best_response(rng, level, response, response_day, failure, B, m: Model):
+    """Best overall response and the day of first response: the day-90 response of day-90 responders
+    (from their response day), and early responses at the first assessment (days 26-35) that were lost
+    by day 90 -- progression or death before day 90, at least a week after that assessment (day-90 PD,
+    or NE for would-be responders who died), or stable disease at day 90 after a partial response."""
+    n = len(level)
+    first = rng.integers(26, 36, n).astype(float)
+    u, cr = rng.random(n), rng.random(n) < m.lost_cr
+    in_window = (failure < 90) & (failure >= first + 7)  # NaN (no failure) compares False
+    lost_pd = (response == "PD") & in_window & (u < 1.0 / (1.0 + np.exp(-(m.lost + m.lost_b * B))))
+    lost_ne = (response == "NE") & (level >= 2) & in_window
+    lost_sd = (response == "SD") & ~(failure < 90) & (u < m.sd_pr)
+    best = np.where(lost_pd, np.where(cr, "CR", "PR"), response)
+    best = np.where(lost_ne, np.array(["PD", "SD", "PR", "CR"])[level], best)
+    best = np.where(lost_sd, "PR", best)
+    early = lost_pd | lost_ne | lost_sd
+    return best, np.where(early, first, response_day)
 
 
 # ---------------------------------------------------------------------------------------------------

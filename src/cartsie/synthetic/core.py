@@ -71,6 +71,7 @@ def tables(seed: int = 2024, n_enrolled: int = 1002, model: Model = DEFAULT_MODE
         crs_grade=tox["crs_grade"],
         icans_grade=tox["icans_grade"],
         response_day90=events.pop("response_day90"),
+        best_response=events.pop("best_response"),
         death_cause=events.pop("death_cause"),
         spm_type=events.pop("spm_type"),
         infusion_date=pd.Series(start).dt.strftime("%Y-%m-%d"),

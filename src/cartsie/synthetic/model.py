@@ -112,6 +112,16 @@ class Model:
         ``log days = ttp_*_log + ttp_sd e`` (PD progresses between days 20 and 88).
     sd_durable : float
         Probability that stable disease never progresses.
+    lost, lost_b : float
+        Logit of P(an early response, lost by day 90) among the day-90 PD patients whose progression
+        (or death) comes before day 90 and at least a week after the first assessment (days 26-35):
+        ``lost + lost_b B``. Would-be responders who die in that window (NE at day 90) have their
+        response as best response; CART-SIE's DOR is of these best-response responders.
+    lost_cr : float
+        Probability that such a lost early response was complete (else partial).
+    sd_pr : float
+        Probability that stable disease at day 90 (without progression before) followed an early
+        partial response.
     post_prog_log, post_prog_sd, post_prog_b, post_prog_i : float
         Days from progression to death: ``log days = post_prog_log - post_prog_b B - post_prog_i I +
         post_prog_sd e``.
@@ -232,6 +242,11 @@ class Model:
     ttp_sd_log: float = 3.7
     ttp_sd: float = 0.7
     sd_durable: float = 0.12
+    # best overall response: early responses lost by day 90 (CART-SIE's DOR is of best responses)
+    lost: float = 0.7
+    lost_b: float = -0.3
+    lost_cr: float = 0.35
+    sd_pr: float = 0.4
     # death after progression (log-normal days), and non-relapse mortality
     post_prog_log: float = 5.7
     post_prog_sd: float = 1.1

@@ -9,7 +9,10 @@ Kaplan-Meier estimates with log CIs (R's ``survfit`` default), medians with surv
 follow-up by the reverse Kaplan-Meier method, log-rank tests (``survdiff``), Cox models with Efron ties
 (``coxph``); the adjusted hazard ratios by the linear-predictor adjustment of
 :func:`cartsie.adjust.lp_adjusted`. Times in months since infusion (DOR: since the first response),
-one-year estimates at 12 months. The "global" population is the simpleHT-evaluable one.
+one-year estimates at 12 months. The "global" population is the simpleHT-evaluable one. DOR is the
+duration of the best overall response: among patients whose best response (at any time) is CR or PR,
+from the first response to progression or death; without a best_response column it is measured
+among day-90 responders, and the DOR rows' note says so.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from cartsie import figures
+from cartsie.cohort.endpoints import DOR_BASES, dor_basis
 from cartsie.study import _checks as C
 from cartsie.study import _models as M
 from cartsie.study import _supplementary as supp
@@ -80,6 +84,33 @@ def km_by(s: Study, key: str, endpoint: str):
         return kaplan_meier(data, f"{endpoint}_months", f"{endpoint}_event", group="_group")
 
     return s.cached(("km", population, endpoint, flag), fit)
+
+
+def dor_population(s: Study) -> str:
+    """Who this cohort's DOR is measured in (:data:`cartsie.cohort.endpoints.DOR_BASES`): the
+    best-response responders, or the day-90 responders when the data have no ``best_response``.
+
+    Parameters
+    ----------
+    s : Study
+        The cohort.
+
+    Returns
+    -------
+    str
+        E.g. "DOR among day-90 responders: best_response not given".
+    """
+    return DOR_BASES[dor_basis(s.cohort.table.columns)]
+
+
+def _dor_noted(s: Study, compute):
+    """``compute()``'s row with the DOR population in its note."""
+
+    def noted() -> dict:
+        r = compute()
+        return {**r, "note": "; ".join(x for x in (r["note"], dor_population(s)) if x)}
+
+    return noted
 
 
 def _landmark(km, label: str, n: int, endpoint: str) -> dict:
@@ -187,17 +218,13 @@ def analyse(cohort, note: str | None = None) -> ItemResult:
     ]
     # The global cohort.
     for e in ("os", "pfs", "dor"):
+        landmark = lambda e=e: _landmark(km_overall(s, e), "all", km_overall(s, e).n, e)  # noqa: E731
+        median = lambda e=e: _median(km_overall(s, e))  # noqa: E731
+        if e == "dor":
+            landmark, median = _dor_noted(s, landmark), _dor_noted(s, median)
         rows += [
-            estimate(
-                f"surv.{e}.1y.global",
-                f"1-year {ENDPOINTS[e]}, %",
-                lambda e=e: _landmark(km_overall(s, e), "all", km_overall(s, e).n, e),
-            ),
-            estimate(
-                f"surv.{e}.median.global",
-                f"Median {ENDPOINTS[e]}, months",
-                lambda e=e: _median(km_overall(s, e)),
-            ),
+            estimate(f"surv.{e}.1y.global", f"1-year {ENDPOINTS[e]}, %", landmark),
+            estimate(f"surv.{e}.median.global", f"Median {ENDPOINTS[e]}, months", median),
         ]
     # By the scores: one-year estimates, log-rank test, Cox hazard ratio crude and adjusted.
     for key, (population, flag, _group, label) in SCORES.items():
@@ -314,7 +341,7 @@ def _figures(s: Study) -> tuple[Output, ...]:
         Output(
             f"supp_figure2_{e}",
             f"Supplementary Figure 2. {ENDPOINT_NAMES[e]} of the simpleHT-evaluable patients"
-            + (" (responders, from the first response)" if e == "dor" else "")
+            + (f" ({dor_population(s)})" if e == "dor" else "")
             + ", Kaplan-Meier estimate with 95% CI.",
             _km_maker(s, None, e),
         )
