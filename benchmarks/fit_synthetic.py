@@ -3,6 +3,8 @@
 Run: python benchmarks/fit_synthetic.py [--seeds 30] [--first-seed 1] [--maxfev 200]
      [--parameters cure_cr,resp_s,...] [--method Nelder-Mead] [--jobs -1]
      [--scheduler tcp://HOST:8786] [--label "full fit"] [--out benchmarks/calibration]
+     [--holdout 40]            # then check the fit on 40 seeds it did not see
+     python benchmarks/fit_synthetic.py --check-only --holdout 40   # check the committed fit.json
 
 Writes fit.json (fitted parameters with the run's provenance), fit.md and fit.csv (each target's z
 before and after; aggregates of synthetic data only) and prints the seconds per evaluation, the
@@ -12,6 +14,7 @@ objective before and after and the headline targets' z.
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import time
@@ -49,7 +52,35 @@ def main() -> None:
     parser.add_argument("--scheduler", help="Dask scheduler address (joblib's dask backend)")
     parser.add_argument("--label", default="fit", help="what this fit is, written in fit.json and fit.md")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "calibration")
+    parser.add_argument("--holdout", type=int, default=0, help="check on this many other seeds")
+    parser.add_argument("--check-only", action="store_true", help="no fit: check the fit.json in --out")
     args = parser.parse_args()
+    if not args.check_only:
+        _fit(args)
+    if args.holdout:
+        _holdout(args)
+
+
+def _holdout(args) -> None:
+    path = args.out / "fit.json"
+    seeds = json.loads(path.read_text(encoding="utf-8"))["provenance"]["seeds"]
+    first = max(seeds) + 1
+    start = time.perf_counter()
+    table = study_fit.holdout(
+        study_fit.fitted_model(path=path), range(first, first + args.holdout), jobs=args.jobs
+    )
+    study_fit.write_holdout(table, args.out)
+    a = table.attrs
+    print(
+        f"check on {args.holdout} other seeds ({first}-{first + args.holdout - 1}) in "
+        f"{time.perf_counter() - start:.0f} s: objective {a['objective_start']:.2f} (start) -> "
+        f"{a['objective_fit']:.2f} (fit)"
+    )
+    head = table[table["headline"]]
+    print(head[["id", "target", "mean_start", "z_start", "mean_fit", "z_fit"]].to_string(index=False))
+
+
+def _fit(args) -> None:
     names = None
     if args.parameters == "short":
         names = study_fit.SHORT_PARAMETERS

@@ -88,8 +88,8 @@ def default_parameters() -> tuple[str, ...]:
     return DEFAULT_PARAMETERS + tuple(p for p in DOR_PARAMETERS if p in names)
 
 
-def start_params(model: Model = DEFAULT_MODEL) -> dict:
-    """Every parameter of ``model`` by name (the start of a fit).
+def start_params(model: Model = DEFAULT_MODEL) -> dict[str, float]:
+    """Every parameter of ``model`` by name, a tuple's entries as ``name[i]`` (the start of a fit).
 
     Parameters
     ----------
@@ -99,27 +99,84 @@ def start_params(model: Model = DEFAULT_MODEL) -> dict:
     Returns
     -------
     dict
-        Field name to value (tuples for the cut-offs).
+        Parameter name to value: ``crs_cuts[0]``, ``crs_cuts[1]``... for the cut-offs, so that one
+        cut-off can be fitted.
     """
-    return {k: getattr(model, k) for k in model_fields()}
+    out: dict[str, float] = {}
+    for k in model_fields():
+        v = getattr(model, k)
+        if isinstance(v, tuple | list):
+            out.update({f"{k}[{i}]": float(x) for i, x in enumerate(v)})
+        else:
+            out[k] = float(v)
+    return out
 
 
-def default_bounds(parameters: Iterable[str]) -> dict[str, tuple[float | None, float | None]]:
-    """Bounds of the parameters: probabilities in (0, 1), SDs and rates positive, others free.
+def parameter_names() -> tuple[str, ...]:
+    """The names a fit can use: the model's fields, a tuple's entries as ``name[i]``.
+
+    Returns
+    -------
+    tuple of str
+        The keys of :func:`start_params`.
+    """
+    return tuple(start_params())
+
+
+def make_model(params: Mapping, model: Model = DEFAULT_MODEL) -> Model:
+    """``model`` with the parameters given (flat names, as :func:`start_params`), the rest kept.
+
+    Parameters
+    ----------
+    params : mapping
+        Parameter name to value; ``name[i]`` sets one entry of a tuple.
+    model : Model
+        The model whose other parameters are kept.
+
+    Returns
+    -------
+    Model
+        The model.
+    """
+    changes: dict[str, Any] = {}
+    for key, value in params.items():
+        name, _, index = str(key).partition("[")
+        if index:
+            current = list(changes.get(name, getattr(model, name)))
+            current[int(index.rstrip("]"))] = float(value)
+            changes[name] = tuple(current)
+        else:
+            changes[name] = tuple(value) if isinstance(value, list | tuple) else value
+    return model.with_(**changes)
+
+
+def default_bounds(
+    parameters: Iterable[str], model: Model = DEFAULT_MODEL
+) -> dict[str, tuple[float | None, float | None]]:
+    """Bounds of the parameters: probabilities in (0, 1), SDs and rates positive, a cut-off between its
+    neighbours at the start (the cut-offs stay ordered), others free.
 
     Parameters
     ----------
     parameters : iterable of str
-        Model parameter names.
+        Parameter names (:func:`parameter_names`).
+    model : Model
+        The start.
 
     Returns
     -------
     dict
         ``name -> (low, high)`` for the bounded ones.
     """
+    start = start_params(model)
     out: dict[str, tuple[float | None, float | None]] = {}
     for p in parameters:
-        if p in _PROBABILITIES:
+        name, _, index = p.partition("[")
+        if index:
+            i = int(index.rstrip("]"))
+            low, high = start.get(f"{name}[{i - 1}]"), start.get(f"{name}[{i + 1}]")
+            out[p] = (None if low is None else low + 1e-3, None if high is None else high - 1e-3)
+        elif p in _PROBABILITIES:
             out[p] = (1e-3, 1 - 1e-3)
         elif p.endswith("_sd") or p in _POSITIVE:
             out[p] = (1e-3, None)
@@ -143,9 +200,10 @@ def default_steps(parameters: Iterable[str], model: Model = DEFAULT_MODEL) -> di
     dict
         ``name -> step``.
     """
+    start = start_params(model)
     out = {}
     for p in parameters:
-        value = float(getattr(model, p))
+        value = start[p]
         out[p] = 0.05 if p.endswith("_s") else 0.1 if p.endswith("_log") else max(0.1, 0.1 * abs(value))
     return out
 
@@ -187,7 +245,8 @@ def simulate(
     Parameters
     ----------
     params : mapping
-        Every parameter of :class:`~cartsie.synthetic.Model` (or some: the rest default).
+        Parameters of :class:`~cartsie.synthetic.Model` (flat names, as :func:`start_params`; the
+        rest default).
     seed : int
         The seed of :func:`cartsie.synthetic.cartsie_like`.
     items : sequence of str
@@ -203,8 +262,7 @@ def simulate(
     from cartsie import study
     from cartsie.synthetic import cartsie_like
 
-    values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()}
-    model = Model(**values)
+    model = make_model(params)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # separation, sparse data: measured over seeds, not raised
         est = study.estimates(cartsie_like(seed, n_enrolled, model), items=tuple(items))
@@ -250,7 +308,7 @@ def fit_synthetic(
     from cartsie import calibration
 
     names = tuple(parameters) if parameters else default_parameters()
-    kwargs.setdefault("bounds", default_bounds(names))
+    kwargs.setdefault("bounds", default_bounds(names, model))
     kwargs.setdefault("steps", default_steps(names, model))
     return calibration.fit(
         targets(ids, items),
@@ -285,7 +343,7 @@ def fitted_model(fit=None, path: str | Path | None = None, model: Model = DEFAUL
         if path is None:
             raise ValueError("give a fit or the path of a fit.json")
         changes = json.loads(Path(path).read_text(encoding="utf-8"))["parameters"]
-    return model.with_(**{k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()})
+    return make_model(changes, model)
 
 
 def write_fit(
@@ -347,3 +405,137 @@ def _headline_note(table: pd.DataFrame) -> str:
         f"Headline targets (seeds of the fit): |z| <= 0.5 for {int((b <= 0.5).sum())} of {len(head)} before, "
         f"{int((a <= 0.5).sum())} after; largest |z| {b.max():.2f} -> {a.max():.2f}."
     )
+
+
+def holdout(
+    fitted: Model,
+    seeds: Iterable[int],
+    *,
+    start: Model = DEFAULT_MODEL,
+    ids: Sequence[str] | None = None,
+    items: Sequence[str] = FIT_ITEMS,
+    n_enrolled: int = 1002,
+    jobs: int = 1,
+) -> pd.DataFrame:
+    """The fit checked on seeds it did not see: each target's z under the start and the fitted model.
+
+    Both models are simulated on the same seeds (common random numbers), and both z use the SD over
+    these seeds under the start, as the fit's objective does.
+
+    Parameters
+    ----------
+    fitted : Model
+        The fitted model (:func:`fitted_model`).
+    seeds : iterable of int
+        Seeds other than the fit's.
+    start : Model
+        The model the fit started from.
+    ids : sequence of str, optional
+        Target ids (default :func:`targets`).
+    items : sequence of str
+        Items computed in each seed.
+    n_enrolled : int
+        Enrolled patients per simulated cohort.
+    jobs : int
+        joblib processes (1: in this process).
+
+    Returns
+    -------
+    DataFrame
+        id, target, sd_start, mean_start, z_start, mean_fit, z_fit, n_excluded_fit, used (a finite
+        SD), headline; ``attrs`` holds ``seeds``, ``objective_start`` and ``objective_fit`` (sums of
+        squared z over the used targets).
+    """
+    from contextlib import ExitStack
+
+    from cartsie.calibration import simulate_seeds, summarise_seeds
+    from cartsie.study.calibration import HEADLINE_IDS
+
+    goal = targets(ids, items)
+    seeds = [int(s) for s in seeds]
+    sim = partial(simulate, items=tuple(items), n_enrolled=n_enrolled)
+    with ExitStack() as stack:
+        parallel = None
+        if jobs != 1:
+            from joblib import Parallel
+
+            parallel = stack.enter_context(Parallel(n_jobs=jobs))
+        a = summarise_seeds(simulate_seeds(sim, start_params(start), seeds, list(goal.index), parallel))
+        b = summarise_seeds(simulate_seeds(sim, start_params(fitted), seeds, list(goal.index), parallel))
+    sd = a["sd"].where(a["sd"] > 0)
+    out = pd.DataFrame(
+        {
+            "id": goal.index,
+            "target": goal.to_numpy(),
+            "sd_start": sd.to_numpy(),
+            "mean_start": a["mean"].to_numpy(),
+            "z_start": ((a["mean"] - goal) / sd).to_numpy(),
+            "mean_fit": b["mean"].to_numpy(),
+            "z_fit": ((b["mean"] - goal) / sd).to_numpy(),
+            "n_excluded_fit": b["n_excluded"].to_numpy(),
+        }
+    )
+    out["used"] = out["z_start"].notna() & out["z_fit"].notna()
+    out["headline"] = out["id"].isin(HEADLINE_IDS)
+    used = out[out["used"]]
+    out.attrs = {
+        "seeds": seeds,
+        "objective_start": float((used["z_start"] ** 2).sum()),
+        "objective_fit": float((used["z_fit"] ** 2).sum()),
+    }
+    return out
+
+
+def write_holdout(table: pd.DataFrame, out_dir: str | Path = FIT_DIR) -> list[Path]:
+    """Add a check on other seeds (:func:`holdout`) to a written fit.
+
+    Writes ``fit_holdout.csv``, sets ``holdout`` in ``fit.json`` (seeds, objectives, headline |z|) and
+    replaces the section "Check on other seeds" of ``fit.md``.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`holdout`'s table.
+    out_dir : str or Path
+        The folder of ``fit.json`` and ``fit.md``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out = Path(out_dir)
+    csv = out / "fit_holdout.csv"
+    table.to_csv(csv, index=False)
+    a = table.attrs
+    head = table[table["headline"] & table["used"]]
+    summary = {
+        "seeds": [int(s) for s in a["seeds"]],
+        "objective_start": round(a["objective_start"], 3),
+        "objective_fit": round(a["objective_fit"], 3),
+        "n_targets": int(table["used"].sum()),
+        "headline_abs_z_le_0.5_start": int((head["z_start"].abs() <= 0.5).sum()),
+        "headline_abs_z_le_0.5_fit": int((head["z_fit"].abs() <= 0.5).sum()),
+        "headline_n": len(head),
+    }
+    path = out / "fit.json"
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    payload["holdout"] = summary
+    path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    md = out / "fit.md"
+    text = md.read_text(encoding="utf-8").split("\n## Check on other seeds")[0].rstrip("\n")
+    seeds = a["seeds"]
+    cols = ["id", "target", "sd_start", "mean_start", "z_start", "mean_fit", "z_fit", "n_excluded_fit"]
+    from cartsie.study.calibration import _markdown
+
+    k0, k1 = summary["headline_abs_z_le_0.5_start"], summary["headline_abs_z_le_0.5_fit"]
+    section = (
+        f"\n\n## Check on other seeds\n\n{len(seeds)} seeds not used by the fit ({seeds[0]}-{seeds[-1]}), "
+        "the start and the fitted model on the same seeds, z with the start's SD over these seeds: "
+        f"objective over {summary['n_targets']} targets {summary['objective_start']:.2f} (start) -> "
+        f"{summary['objective_fit']:.2f} (fit); headline |z| <= 0.5: {k0} -> {k1} of {summary['headline_n']}."
+        "\n\n"
+        f"{_markdown(head[cols])}\n"
+    )
+    md.write_text(text + section, encoding="utf-8")
+    return [csv, path, md]
