@@ -164,6 +164,18 @@ def test_dask_backend_equals_joblib():
     assert remote.objective_after == local.objective_after
 
 
+def test_progress_bar_on_request_quiet_when_piped(monkeypatch):
+    from cartsie.calibration import _fit
+
+    r = calibration.fit(
+        TARGETS, toy, START, parameters=["mu_a"], seeds=SEEDS, jobs=1, maxfev=4, progress=True
+    )
+    assert r.evaluations == 4
+    monkeypatch.setenv("CI", "1")
+    assert not _fit._show_progress(None)
+    assert _fit._show_progress(True)
+
+
 def test_the_docstring_example_runs():
     import doctest
 
