@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import subprocess
 import sys
 import time
@@ -87,14 +88,15 @@ def _fit(args) -> None:
     elif args.parameters:
         names = tuple(args.parameters.split(","))
     seeds = range(args.first_seed, args.first_seed + args.seeds)
+    commit = _commit()  # the code that runs the fit (HEAD when it starts)
     start = time.perf_counter()
     result = study_fit.fit_synthetic(
         names, seeds, method=args.method, maxfev=args.maxfev, jobs=args.jobs, scheduler=args.scheduler
     )
     elapsed = time.perf_counter() - start
     extra = {
-        "command": " ".join(["python benchmarks/fit_synthetic.py", *sys.argv[1:]]),
-        "commit": _commit(),
+        "command": shlex.join(["python", "benchmarks/fit_synthetic.py", *sys.argv[1:]]),
+        "commit": commit,
         "jobs": args.jobs,
         "scheduler": "dask" if args.scheduler else "joblib",
         "seconds_per_evaluation": round(elapsed / result.evaluations, 2),

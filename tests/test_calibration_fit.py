@@ -139,6 +139,16 @@ def test_powell_bounds_and_errors():
         calibration.fit(TARGETS[["k"]], toy, START, parameters=["mu_a"], seeds=SEEDS, jobs=1, progress=False)
 
 
+def test_targets_as_a_frame():
+    frame = pd.DataFrame({"id": TARGETS.index, "target": TARGETS.to_numpy()})
+    kw = dict(parameters=["mu_a"], seeds=SEEDS, jobs=1, maxfev=1, progress=False)
+    a = calibration.fit(frame, toy, START, **kw)
+    b = calibration.fit(TARGETS, toy, START, **kw)
+    assert a.objective_before == b.objective_before
+    with pytest.raises(ValueError, match="duplicated"):
+        calibration.fit(pd.concat([frame, frame]), toy, START, **kw)
+
+
 def test_writers(tmp_path):
     r = calibration.fit(
         TARGETS, toy, START, parameters=["mu_a", "mu_b"], seeds=SEEDS, jobs=1, maxfev=10, progress=False

@@ -36,7 +36,8 @@ FIT_ITEMS = ("toxicity", "response", "survival", "nrm", "spm")
 
 #: parameters fitted by default: those behind the headline biases of ``calibration.md`` -- the cured
 #: fractions and time to progression (1-year PFS/OS by HT and simpleHT, median PFS), the HT score's
-#: effect on response (ORR/CRR odds ratios, PFS by HT), simpleHT's on cure, survival after
+#: effect on response (ORR/CRR odds ratios, PFS by HT), disease burden's on response and cure (the gap
+#: between the HT groups' PFS and OS, which runs through the latents), simpleHT's on cure, survival after
 #: progression (OS), the SPM intercept and HT loading (2-year incidence, sHR), the HT score's effect
 #: on late neutropenia (late ICAHT odds ratio); and the early-response parameters of the DOR where the
 #: model has them (:data:`DOR_PARAMETERS`)
@@ -44,9 +45,11 @@ DEFAULT_PARAMETERS = (
     "cure_cr",
     "cure_pr",
     "cure_sh",
+    "cure_b",
     "ttp_cr_log",
     "ttp_pr_log",
     "resp_s",
+    "resp_b",
     "post_prog_log",
     "late_log",
     "late_s",
