@@ -222,7 +222,11 @@ def test_all_censored_cohort(tables, tmp_path):
     assert math.isnan(est.loc["surv.os.median.global", "value"])
     assert est.loc["surv.os.median.global", "note"] == "not reached"
     assert est.loc["nrm.1y.global", "value"] == 0 and est.loc["nrm.deaths", "value"] == 0
-    assert len(run.not_estimable) == 23
+    # 23 of the paper's items, and every one of the 56 score-performance estimates: no event
+    perf = run.not_estimable[run.not_estimable["id"].str.startswith("perf.")]
+    assert len(run.not_estimable) == 23 + 56 and len(perf) == 56
+    assert perf["reason"].str.startswith("no event in column").all()
+    assert any(n.startswith("figure perf_calibration_os skipped: HT score: no event") for n in run.notes)
     assert (
         "figure nrm_simpleht skipped: no non-relapse death in the simpleHT-evaluable population" in run.notes
     )

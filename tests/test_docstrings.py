@@ -20,6 +20,8 @@ MODULES = [
     "cartsie.prognostic._calibration",
     "cartsie.prognostic._net_benefit",
     "cartsie.prognostic.timedep",
+    "cartsie.prognostic._power",
+    "cartsie.prognostic._validate",
     "cartsie.adjust",
     "cartsie.synthetic.core",
     "cartsie.tables",

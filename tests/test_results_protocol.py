@@ -14,7 +14,7 @@ from cartsie.binary import logistic
 from cartsie.competing import cumulative_incidence, fine_gray, gray_test
 from cartsie.descriptive import chisq_test, fisher_exact, kruskal_wallis, table_one
 from cartsie.discrimination import auc, delong_test, diagnostic_metrics
-from cartsie.prognostic import concordance
+from cartsie.prognostic import concordance, validate_score
 from cartsie.survival import cox, kaplan_meier, logrank, median_followup, rmst
 
 
@@ -70,6 +70,7 @@ def results(d: pd.DataFrame) -> dict[str, Result]:
             "concordance": concordance(d, "time", "status", "x"),
             "cox_concordance": fit.concordance,
             "rmst": rmst(d, "time", "status", 1.0, group="grp"),
+            "validate_score": validate_score(d, "x", {"T": ("time", "status")}, times=[0.5, 1.0]),
         }
 
 

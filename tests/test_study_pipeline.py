@@ -43,7 +43,7 @@ def test_every_item_writes_its_files(synthetic_run):
     assert not [n for n in result.notes if "skipped" in n], result.notes
     names = {p.relative_to(out).as_posix() for p in result.files}
     assert {"estimates.csv", "comparison.csv", "report.md", "report.html", "manifest.json"} <= names
-    tables = ["table1_ht", "table1_simpleht", *(f"supp_table{k}" for k in range(2, 7))]
+    tables = ["table1_ht", "table1_simpleht", *(f"supp_table{k}" for k in range(2, 7)), "score_performance"]
     expected = {f"tables/{t}.{ext}" for t in tables for ext in pipeline.TABLE_FORMATS}
     figures = [
         "supp_figure1_flow",
@@ -60,10 +60,33 @@ def test_every_item_writes_its_files(synthetic_run):
         "nrm_simpleht",
         "spm_cif",
         "spm_cif_ht",
+        "perf_calibration_os",
     ]
     expected |= {f"figures/{f}.{ext}" for f in figures for ext in pipeline.FIGURE_FORMATS}
     assert expected <= names, sorted(expected - names)
     assert all(p.stat().st_size > 0 for p in result.files)
+
+
+def test_score_performance_is_beyond_the_paper(synthetic_run):
+    """The perf.* estimates are written, never compared with the paper, and their section says so."""
+    out, result = synthetic_run
+    est = pd.read_csv(out / "estimates.csv")
+    perf = est[est["id"].str.startswith("perf.")]
+    assert len(perf) == 56 and perf["estimable"].all(), perf[~perf["estimable"]]
+    assert {"perf.ht.os.harrell_c", "perf.simpleht.pfs.auc.24m", "perf.ht.os.nb.12m.pt25"} <= set(perf["id"])
+    assert not pd.read_csv(out / "comparison.csv")["id"].str.startswith("perf.").any()
+    assert not published.published()["id"].str.startswith("perf.").any()
+    assert not registry.item("performance").published
+    harrell = perf.set_index("id").loc["perf.ht.os.harrell_c"]
+    assert 0.5 < harrell["value"] < 1 and harrell["ci_lower"] < harrell["value"] < harrell["ci_upper"]
+    md = (out / "report.md").read_text(encoding="utf-8")
+    section = md.split("### Score performance (beyond the paper)", 1)[1]
+    assert section.lstrip().startswith("*Beyond the paper:")
+    assert "figures/perf_calibration_os.png" in section and "Harrell's C" in section
+    assert "Score performance (beyond the paper): " in md.split("## Results")[0]  # its Methods paragraph
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "class='note beyond'" in html and "table-score_performance" in html
+    assert result.timings["performance: estimates"] > 0
 
 
 def test_estimates_file_is_paper_estimates(run, example):
@@ -136,15 +159,18 @@ def test_not_estimable_rows_and_summary_line(run):
     est = result.estimates
     expected = est.loc[~est["estimable"], ["id", "label", "reason"]].reset_index(drop=True)
     pd.testing.assert_frame_equal(result.not_estimable, expected)
-    assert len(expected) == 25 and (expected["reason"] != "").all()
+    # 25 of the paper's items, 30 of the score performance (a monotone likelihood on 12 patients)
+    perf = expected["id"].str.startswith("perf.")
+    assert len(expected) == 55 and perf.sum() == 30 and (expected["reason"] != "").all()
+    assert expected.loc[perf, "reason"].str.contains("coefficient is infinite").all()
     assert not expected["reason"].str.startswith(_estimate.UNEXPECTED).any()  # no broad fallback
     line = pipeline.summary_line(result)
     assert line.startswith(
-        "25 estimates not estimable on this cohort: tox.late_icaht_ge3.ht.or (OR infinite: no late ICAHT "
+        "55 estimates not estimable on this cohort: tox.late_icaht_ge3.ht.or (OR infinite: no late ICAHT "
         "grade >= 3 in the HT low group), tox.early_icaht.ht.or (early ICAHT in every HT-evaluable patient "
         "with early_icaht known), "
     )
-    assert line.endswith(" and 22 more (see report.md)") and "\n" not in line
+    assert line.endswith(" and 52 more (see report.md)") and "\n" not in line
     written = pd.read_csv(out / "estimates.csv", keep_default_na=False, na_values=[""])
     assert list(written.columns) == list(study.COLUMNS)
     assert written["estimable"].tolist() == est["estimable"].tolist()

@@ -20,6 +20,7 @@ from cartsie.errors import (
     MissingValuesWarning,
     MonotoneLikelihoodWarning,
     SeparationWarning,
+    SimulationWarning,
 )
 
 __version__ = "0.1.0"
@@ -56,6 +57,7 @@ __all__ = [
     "MissingValuesWarning",
     "MonotoneLikelihoodWarning",
     "SeparationWarning",
+    "SimulationWarning",
     "__version__",
     *_SUBMODULES,
 ]

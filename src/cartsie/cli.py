@@ -8,7 +8,6 @@ input is unusable, never with a traceback. Each command imports the modules it n
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import sys
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 import click
 
 from cartsie import __version__
+from cartsie._cli_power import register as _register_power
 from cartsie.datasets import example_path
 from cartsie.errors import CartsieError, InputError
 from cartsie.units import CANONICAL
@@ -394,6 +394,8 @@ def validate(patients: Path | None, labs: Path | None, suggest_map: bool, exampl
             "cartsie, not in your data: please report it (CARTSIE_DEBUG=1 shows the traceback)."
         )
         sys.exit(EXIT_BAD_INPUT)
+    from cartsie.cohort.summary import validation_report
+
     click.echo(validation_report(c))
 
 
@@ -491,12 +493,7 @@ def reproduce(
             )
     source = None if patients is None else Path(patients).name
     compared = (patients is None) or bool(compare_published)
-    stamp = None
-    if data is not None:
-        # the analyses read the grades derived from the labs at load, not the labs: once the input's
-        # checksum is taken the lab rows (most of a large registry's memory) are let go
-        stamp = pipeline.checksum(data.patients, data.labs)
-        data = dataclasses.replace(data, labs=None)
+    data, stamp = pipeline.without_labs(data)
     result = pipeline.reproduce(
         data,
         out,
@@ -584,48 +581,6 @@ def audit_command(published_csv: Path | None, out: Path) -> None:
     )
 
 
-def validation_report(c) -> str:
-    """Plain-text validation report of a loaded cohort (aggregates only, no patient rows).
-
-    Parameters
-    ----------
-    c : cartsie.cohort.Cohort
-        The cohort, as :func:`cartsie.cohort.load` returns it.
-
-    Returns
-    -------
-    str
-        What ``cartsie validate`` prints: the counts of patients and lab rows, every warning and
-        note, the patient flow with its exclusions, and per endpoint the LBCL patients evaluable and
-        their events (competing events for NRM and SPM; responders for ORR and CRR at day 90).
-    """
-    doubts = f"; {len(c.warnings)} warning(s) to check below" if c.warnings else ""
-    lines = [f"cartsie validate: no problems found{doubts}.", ""]
-    n_labs = 0 if c.labs is None else len(c.labs)
-    lines.append(f"patients: {len(c.patients)}; lab rows: {n_labs}")
-    lines += [f"  WARNING  {w}" for w in c.warnings]
-    lines += [f"  note     {n}" for n in c.notes]
-    lines += ["", "patient flow:"]
-    width = max(len(s) for s in c.flow["step"])
-    for row in c.flow.itertuples():
-        excluded = f"  excluded {row.excluded}: {row.reason}" if row.excluded else ""
-        lines.append(f"  {row.step:<{width}}  {row.n:>6}{excluded}")
-    lbcl = c.table[c.table["lbcl"]]
-    lines += ["", "endpoints available among LBCL patients:"]
-    for name in ("os", "pfs", "dor", "nrm", "spm"):
-        ev = lbcl[f"{name}_event"]
-        lines.append(
-            f"  {name.upper():<4} {int(ev.notna().sum()):>6} patients, "
-            f"{int((ev == 1).sum())} events"
-            + (f", {int((ev == 2).sum())} competing" if name in ("nrm", "spm") else "")
-        )
-    for name in ("orr_day90", "crr_day90"):
-        v = lbcl[name]
-        lines.append(
-            f"  {name.upper():<9} {int(v.notna().sum()):>6} assessed, {int((v == 1).sum())} responders"
-        )
-    return "\n".join(lines)
-
-
+_register_power(main, _friendly)  # `cartsie power` (cartsie._cli_power)
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -65,3 +65,8 @@ class DirectionWarning(UserWarning):
 class BeyondFollowupWarning(UserWarning):
     """An estimate reaches past the last follow-up time of a group (e.g. a restricted mean up to a
     ``tau`` later than the group's last observation), so it rests on a curve carried forward."""
+
+
+class SimulationWarning(UserWarning):
+    """Some simulated samples could not be analysed (no events, a group without deaths...): they are
+    counted and left out of a simulated estimate such as :func:`cartsie.prognostic.power`."""

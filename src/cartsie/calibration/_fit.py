@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
@@ -11,6 +9,7 @@ from contextlib import ExitStack
 import numpy as np
 import pandas as pd
 
+from cartsie._parallel import _client, want_progress
 from cartsie.calibration._result import FitResult
 from cartsie.calibration._seeds import simulate_seeds, summarise_seeds
 
@@ -47,9 +46,8 @@ def _default_step(value: float) -> float:
 
 
 def _show_progress(progress: bool | None) -> bool:
-    if progress is not None:
-        return bool(progress)
-    return sys.stderr.isatty() and not os.environ.get("CI")
+    # the rule of every parallel run of cartsie: on a terminal, not in continuous integration
+    return want_progress(progress)
 
 
 class _Objective:
@@ -342,11 +340,9 @@ def _parallel(stack: ExitStack, jobs: int, scheduler):
     from joblib import Parallel, parallel_config
 
     if scheduler is not None:
-        try:
-            from distributed import Client
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError('a Dask cluster needs distributed: pip install "dask[distributed]"') from exc
-        client = scheduler if isinstance(scheduler, Client) else stack.enter_context(Client(scheduler))
+        client, ours = _client(scheduler)
+        if ours:
+            stack.enter_context(client)
         stack.enter_context(parallel_config(backend="dask", client=client))
     return stack.enter_context(Parallel(n_jobs=jobs))
 

@@ -1,6 +1,6 @@
 """Publication figures: Kaplan-Meier and cumulative incidence curves with a number-at-risk table,
-ROC curves, calibration plots and decision curves, forest plots and the patient flow diagram, in one
-journal style, and :func:`save`.
+ROC curves, calibration plots and decision curves, power curves, forest plots and the patient flow
+diagram, in one journal style, and :func:`save`.
 
 Every function draws aggregates only (curves, counts at risk, estimates): no patient-level row ever
 appears in a figure. Functions return a matplotlib ``Figure`` and never show it; :func:`save` writes
@@ -20,6 +20,7 @@ from __future__ import annotations
 from cartsie.figures._calibration import calibration_plot, decision_curve
 from cartsie.figures._flow import flow_diagram
 from cartsie.figures._forest import forest_plot
+from cartsie.figures._power import power_curve
 from cartsie.figures._roc import roc_plot
 from cartsie.figures._save import save
 from cartsie.figures._style import PALETTE, SYNTHETIC_NOTE
@@ -35,6 +36,7 @@ __all__ = [
     "flow_diagram",
     "forest_plot",
     "km_plot",
+    "power_curve",
     "roc_plot",
     "save",
     "step_curve",

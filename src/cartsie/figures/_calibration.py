@@ -5,9 +5,11 @@ results of :func:`cartsie.prognostic.calibration` and :func:`cartsie.prognostic.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -70,27 +72,28 @@ def _ci_phrase(name: str, estimate: float, lower: float, upper: float, conf_leve
 
 
 def calibration_plot(
-    result: Calibration,
+    result: Calibration | Sequence[Calibration],
     *,
     histogram: bool = True,
-    label: str | None = None,
+    label: str | Sequence[str | None] | None = None,
     color: str | None = None,
     limit: float | None = None,
     unit: str | None = None,
-    title: str | None = None,
+    title: str | Sequence[str | None] | None = None,
     note: str | None = None,
 ) -> Figure:
     """Draw observed against mean predicted risk per risk group, with CIs and the diagonal.
 
     Parameters
     ----------
-    result : cartsie.prognostic.Calibration
-        The calibration to draw (:func:`cartsie.prognostic.calibration`).
+    result : cartsie.prognostic.Calibration or sequence of them
+        The calibration to draw (:func:`cartsie.prognostic.calibration`); several are drawn as
+        panels side by side, on the same axis limits (e.g. two scores, or two horizons).
     histogram : bool, default True
         Draw the distribution of predicted risks along the bottom of the axes (counts per bin of
         width 0.02, from ``result.risk_histogram``; no patient-level value).
-    label : str, optional
-        Name of the model, printed above the O/E and slope.
+    label : str or sequence of str, optional
+        Name of the model, printed above the O/E and slope (one per panel).
     color : str, optional
         Colour of the points and CIs (default the first of :data:`PALETTE`).
     limit : float, optional
@@ -98,15 +101,15 @@ def calibration_plot(
         limit, rounded up to the next tick -- every 0.1 up to 0.6, every 0.2 above --, at most 1).
     unit : str, optional
         Unit of the time horizon in the axis labels ("Predicted risk at 12 months").
-    title : str, optional
-        Drawn above the axes at the left (default none).
+    title : str or sequence of str, optional
+        Drawn above the axes at the left (default none; one per panel).
     note : str, optional
         Footnote at the lower left.
 
     Returns
     -------
     Figure
-        One square axes: the diagonal (gid ``"ideal"``), the group points at (mean_predicted,
+        One square axes per result, each: the diagonal (gid ``"ideal"``), the group points at (mean_predicted,
         observed) (gid ``"observed"``), their CIs (vertical segments, gid ``"ci"``), the histogram
         (gid ``"histogram"``) and the texts (gid ``"annotation"``): "O/E 1.17 (95% CI 1.05-1.31)",
         "Calibration slope 0.95 (95% CI 0.80-1.10)".
@@ -119,12 +122,16 @@ def calibration_plot(
     """
     from cartsie.prognostic import Calibration
 
-    if not isinstance(result, Calibration):
+    results = (
+        [result] if isinstance(result, Calibration) else list(result) if isinstance(result, Sequence) else []
+    )
+    if not results or not all(isinstance(r, Calibration) for r in results):
         raise InputError(
             f"calibration_plot() draws a cartsie.prognostic.calibration result; got {type(result).__name__}."
         )
-    s = result.summary
+    labels, titles = _per_panel(label, len(results), "label"), _per_panel(title, len(results), "title")
     if limit is None:
+        s = pd.concat([r.summary for r in results])
         top = np.nanmax(
             np.r_[s["mean_predicted"].to_numpy(), s["ci_upper"].to_numpy(), s["observed"].to_numpy()]
         )
@@ -135,17 +142,37 @@ def calibration_plot(
         raise InputError(f"calibration_plot(): limit must be a probability in (0, 1]; got {limit!r}.")
     with styled():
         return _draw_calibration(
-            result, histogram, label, color or PALETTE[0], float(limit), unit, title, note
+            results, histogram, labels, color or PALETTE[0], float(limit), unit, titles, note
         )
 
 
-def _draw_calibration(result, histogram, label, color, limit, unit, title, note) -> Figure:
-    ticks, labels = _ticks(limit)
-    left = EDGE + tick_space("y", labels) + 0.02
-    bottom = EDGE + note_height(note) + tick_space("x", labels)
-    top = EDGE + title_height(title) + 0.1
-    fig = figure(left + SIDE + 0.2, bottom + SIDE + top)
-    ax = add_axes(fig, left, bottom, SIDE, SIDE)
+def _per_panel(value, n: int, what: str) -> list:
+    """One ``label`` or ``title`` per panel: a string (or None) for one panel, else a sequence."""
+    if value is None:
+        return [None] * n
+    values = [value] if isinstance(value, str) else list(value)
+    if len(values) != n:
+        raise InputError(f"give one {what} per panel: {n} panels, {len(values)} {what}s.")
+    return values
+
+
+def _draw_calibration(results, histogram, labels, color, limit, unit, titles, note) -> Figure:
+    ticks, tick_labels = _ticks(limit)
+    left = EDGE + tick_space("y", tick_labels) + 0.02
+    bottom = EDGE + note_height(note) + tick_space("x", tick_labels)
+    top = EDGE + max(title_height(t) for t in titles) + 0.1
+    pane = left + SIDE + 0.2
+    fig = figure(pane * len(results), bottom + SIDE + top)
+    for k, (result, label, title) in enumerate(zip(results, labels, titles, strict=True)):
+        ax = add_axes(fig, k * pane + left, bottom, SIDE, SIDE)
+        _calibration_axes(ax, result, histogram, label, color, limit, unit, (ticks, tick_labels))
+        title_above(ax, title)
+    footnote(fig, note)
+    return fig
+
+
+def _calibration_axes(ax, result, histogram, label, color, limit, unit, ticking) -> None:
+    ticks, labels = ticking
     ax.set_xlim(0, limit)
     ax.set_ylim(0, limit)
     horizon = f"{result.at:g}" + (f" {unit}" if unit else "")
@@ -178,9 +205,6 @@ def _draw_calibration(result, histogram, label, color, limit, unit, title, note)
     corners = ("upper left", "lower right")
     corner = free_corner((SIDE, SIDE), ((0, limit), (0, limit)), block_size(lines), bands, corners)
     text_block(ax, lines, corner or corners[0], size=SMALL_PT, backed=corner is None)
-    title_above(ax, title)
-    footnote(fig, note)
-    return fig
 
 
 def _histogram(ax, hist, limit: float, color: str) -> None:
@@ -209,12 +233,12 @@ def _histogram(ax, hist, limit: float, color: str) -> None:
 
 
 def decision_curve(
-    result: NetBenefit,
+    result: NetBenefit | Sequence[NetBenefit],
     *,
-    label: str | None = None,
+    label: str | Sequence[str | None] | None = None,
     colors: tuple[str, str, str] | None = None,
     ylim: tuple[float, float] | None = None,
-    title: str | None = None,
+    title: str | Sequence[str | None] | None = None,
     note: str | None = None,
 ) -> Figure:
     """Draw the decision curve: net benefit against threshold probability for the model, treat
@@ -222,25 +246,26 @@ def decision_curve(
 
     Parameters
     ----------
-    result : cartsie.prognostic.NetBenefit
-        The net benefits to draw (:func:`cartsie.prognostic.net_benefit`).
-    label : str, optional
-        Legend name of the model (default the result's ``label``, the risk column).
+    result : cartsie.prognostic.NetBenefit or sequence of them
+        The net benefits to draw (:func:`cartsie.prognostic.net_benefit`); several are drawn as
+        panels side by side, on the same axis limits (each with its own treat-all line).
+    label : str or sequence of str, optional
+        Legend name of the model (default the result's ``label``, the risk column; one per panel).
     colors : tuple of three str, optional
         Colours of the model, treat-all and treat-none lines (default the first of
         :data:`PALETTE`, grey, black).
     ylim : (float, float), optional
         Net-benefit axis limits (default from a little below 0 -- treat-all falls steeply, and is
         clipped -- to the largest net benefit rounded up to the next tick).
-    title : str, optional
-        Drawn above the axes at the left (default none).
+    title : str or sequence of str, optional
+        Drawn above the axes at the left (default none; one per panel).
     note : str, optional
         Footnote at the lower left.
 
     Returns
     -------
     Figure
-        One axes with the lines (gids ``"model"``, ``"treat_all"``, ``"treat_none"``) through the
+        One axes per result with the lines (gids ``"model"``, ``"treat_all"``, ``"treat_none"``) through the
         result's (threshold, net_benefit) points, clipped to ``ylim``, and a legend above the axes
         (texts with gid ``"legend"``).
 
@@ -250,11 +275,16 @@ def decision_curve(
     """
     from cartsie.prognostic import NetBenefit
 
-    if not isinstance(result, NetBenefit):
+    results = (
+        [result] if isinstance(result, NetBenefit) else list(result) if isinstance(result, Sequence) else []
+    )
+    if not results or not all(isinstance(r, NetBenefit) for r in results):
         raise InputError(
             f"decision_curve() draws a cartsie.prognostic.net_benefit result; got {type(result).__name__}."
         )
-    s = result.summary
+    labels, titles = _per_panel(label, len(results), "label"), _per_panel(title, len(results), "title")
+    labels = [lab or r.label for lab, r in zip(labels, results, strict=True)]
+    s = pd.concat([r.summary for r in results])
     if ylim is None:
         best = max(float(np.nanmax(s["net_benefit"].to_numpy())), 0.01)
         step = _nice_ticks(0.0, best)[1]
@@ -265,12 +295,10 @@ def decision_curve(
         raise InputError(f"decision_curve(): ylim must be two increasing numbers; got {ylim!r}.")
     palette = colors or (PALETTE[0], GREY, "black")
     with styled():
-        return _draw_decision(result, label or result.label, palette, (lo, hi), title, note)
+        return _draw_decision(results, labels, palette, (lo, hi), titles, note, float(s["threshold"].max()))
 
 
-def _draw_decision(result, label, palette, ylim, title, note) -> Figure:
-    s = result.summary
-    xmax = float(s["threshold"].max())
+def _draw_decision(results, labels, palette, ylim, titles, note, xmax) -> Figure:
     xticks, xlabels = _ticks(min(1.0, math.ceil(xmax * 10 - 1e-9) / 10))
     lo, hi = ylim
     yticks = _nice_ticks(lo, hi)
@@ -278,38 +306,48 @@ def _draw_decision(result, label, palette, ylim, title, note) -> Figure:
     left = EDGE + tick_space("y", ylabels) + 0.02
     bottom = EDGE + note_height(note) + tick_space("x", xlabels)
     legend = line_height(SMALL_PT) + 0.06
-    top = EDGE + title_height(title) + legend + 0.06
-    fig = figure(left + DC_WIDTH + 0.2, bottom + DC_HEIGHT + top)
-    ax = add_axes(fig, left, bottom, DC_WIDTH, DC_HEIGHT)
+    top = EDGE + max(title_height(t) for t in titles) + legend + 0.06
+    pane = left + DC_WIDTH + 0.2
+    fig = figure(pane * len(results), bottom + DC_HEIGHT + top)
+    for k, (result, label, title) in enumerate(zip(results, labels, titles, strict=True)):
+        ax = add_axes(fig, k * pane + left, bottom, DC_WIDTH, DC_HEIGHT)
+        _decision_axes(ax, result, palette, (xticks, xlabels, yticks, ylabels), ylim)
+        _legend(fig, _entries(label, palette), k * pane + left, bottom + DC_HEIGHT + legend / 2)
+        title_above(ax, title, pad_points=legend * 72.0 + 3.0)
+    footnote(fig, note)
+    return fig
+
+
+_STYLES = {"model": "-", "all": "-", "none": (0, (4, 3))}
+_WIDTHS = {"model": CURVE_LW, "all": AXIS_LW, "none": AXIS_LW}
+
+
+def _entries(label, palette):
+    names = {"model": label, "all": "Treat all", "none": "Treat none"}
+    return [(names[k], c, _STYLES[k], _WIDTHS[k]) for k, c in zip(names, palette, strict=True)]
+
+
+def _decision_axes(ax, result, palette, ticking, ylim) -> None:
+    xticks, xlabels, yticks, ylabels = ticking
+    lo, hi = ylim
+    s = result.summary
     ax.set_xlim(0, xticks[-1])
     ax.set_ylim(lo, hi)
     axis(ax, "x", xticks, xlabels, "Threshold probability")
     axis(ax, "y", yticks, ylabels, "Net benefit")
-    names = {"model": label, "all": "Treat all", "none": "Treat none"}
     gids = {"model": "model", "all": "treat_all", "none": "treat_none"}
-    styles = {"model": "-", "all": "-", "none": (0, (4, 3))}
-    widths = {"model": CURVE_LW, "all": AXIS_LW, "none": AXIS_LW}
     for strategy, color in zip(("model", "all", "none"), palette, strict=True):
         rows = s[s["strategy"] == strategy]
         ax.plot(
             rows["threshold"].to_numpy(),
             rows["net_benefit"].to_numpy(),
             color=color,
-            lw=widths[strategy],
-            ls=styles[strategy],
+            lw=_WIDTHS[strategy],
+            ls=_STYLES[strategy],
             gid=gids[strategy],
             clip_on=True,
             zorder=3 if strategy == "model" else 2,
         )
-    _legend(
-        fig,
-        [(names[k], c, styles[k], widths[k]) for k, c in zip(names, palette, strict=True)],
-        left,
-        bottom + DC_HEIGHT + legend / 2,
-    )
-    title_above(ax, title, pad_points=legend * 72.0 + 3.0)
-    footnote(fig, note)
-    return fig
 
 
 def _nice_ticks(lo: float, hi: float) -> np.ndarray:

@@ -11,10 +11,10 @@ import pandas as pd
 
 from cartsie._checks import describe_rows, numeric, require_columns
 from cartsie._results import TableResult
+from cartsie._survprep import survival_data
 from cartsie.competing import cumulative_incidence
 from cartsie.errors import InputError
 from cartsie.prognostic._inputs import drop_missing, horizon, risk_values, thresholds_of
-from cartsie.survival import kaplan_meier
 
 __all__ = ["NetBenefit", "net_benefit"]
 
@@ -270,6 +270,9 @@ def _survival(df, time, event, risk, at, pts: np.ndarray, cause: int, func: str)
             f"{func}(): the follow-up in {time!r} ends at {t.max():g}, before at = {at:g}; the risk at "
             "that time cannot be estimated (dcurves stops the same way)."
         )
+    if method == "kaplan-meier":  # times merged once as survfit's timefix, then one product per subset
+        sd = survival_data(work, _TIME, _EVENT, func)
+        work = pd.DataFrame({_TIME: sd.time, _EVENT: sd.event})
     prev = _risk_at(work, np.ones(len(t), dtype=bool), at, method, cause)
     order = np.sort(p)
     cache: dict[int, float] = {}
@@ -285,6 +288,16 @@ def _survival(df, time, event, risk, at, pts: np.ndarray, cause: int, func: str)
     return NetBenefit(table, "survival", prev, len(p), n_missing, label=risk, at=at, method=method)
 
 
+def km_survival(time: np.ndarray, event: np.ndarray, at: float) -> float:
+    """The Kaplan-Meier estimate at ``at``, ``prod over event times u <= at of (1 - d(u) / n(u))``
+    (the value of ``kaplan_meier(...).at(at)`` for times already merged as R's ``timefix``)."""
+    u, inverse = np.unique(time, return_inverse=True)
+    deaths = np.bincount(inverse, weights=(event == 1).astype(float), minlength=len(u))
+    n_risk = np.cumsum(np.bincount(inverse, minlength=len(u))[::-1])[::-1]
+    keep = (u <= at) & (deaths > 0)
+    return float(np.prod(1.0 - deaths[keep] / n_risk[keep]))
+
+
 def _risk_at(work: pd.DataFrame, rows: np.ndarray, at: float, method: str, cause: int) -> float:
     """Observed risk at ``at`` among ``rows``: 0 for nobody, NaN when their follow-up ends before
     ``at``, else 1 - Kaplan-Meier or the Aalen-Johansen incidence of ``cause``."""
@@ -294,7 +307,7 @@ def _risk_at(work: pd.DataFrame, rows: np.ndarray, at: float, method: str, cause
     if sub[_TIME].max() < at:
         return np.nan
     if method == "kaplan-meier":
-        return float(1 - kaplan_meier(sub, _TIME, _EVENT).at(at)["survival"].iloc[0])
+        return 1.0 - km_survival(sub[_TIME].to_numpy(), sub[_EVENT].to_numpy(), at)
     if not np.any(sub[_EVENT].to_numpy() == cause):
         return 0.0
     return float(cumulative_incidence(sub, _TIME, _EVENT, cause=cause).at(at)["estimate"].iloc[0])

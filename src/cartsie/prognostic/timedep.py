@@ -501,10 +501,8 @@ def brier(
         risk_null = _ipcw.null_risk(p, t)
         null = _ipcw.brier_at(p, np.full(p.n, risk_null), t)
         se = _ipcw.std_error(model.influence)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ipa = 1 - model.brier / null.brier if null.brier != 0 or model.brier == 0 else -np.inf
-        if null.brier == 0 and model.brier == 0:
-            ipa = np.nan
+        # no event by t (null Brier 0): 0/0 when the model predicts 0 too, else -inf (as Score)
+        ipa = 1 - model.brier / null.brier if null.brier != 0 else np.nan if model.brier == 0 else -np.inf
         lo, hi = _wald(model.brier, se, z, True)
         rows.append(
             (t, model.brier, se, lo, hi, null.brier, ipa, risk_null, _ipcw.std_error(null.influence), "")

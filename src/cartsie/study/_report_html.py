@@ -12,6 +12,7 @@ import pandas as pd
 
 from cartsie import __version__
 from cartsie.study._report_parts import (
+    BEYOND,
     LEGEND,
     SIMULATED,
     Content,
@@ -98,6 +99,8 @@ def _results(content: Content) -> list[str]:
         if not outputs:
             continue
         out.append(f"<h3>{esc(it.title)}</h3>")
+        if not it.published:
+            out.append(f"<p class='note beyond'>{esc(BEYOND)}</p>")
         for o in outputs:
             if o.png:
                 data = base64.b64encode(o.png).decode("ascii")

@@ -164,6 +164,13 @@ SIMULATED = (
 )
 
 
+#: the note under the heading of a section beyond the paper (an item whose ids have no published value)
+BEYOND = (
+    "Beyond the paper: CART-SIE does not publish these numbers. They are computed on the same patients, "
+    "labelled beyond the paper, and never compared with the paper (no row of comparison.csv)."
+)
+
+
 @dataclass(frozen=True)
 class Shown:
     """A table or figure of one item as the report shows it: the item's name, the output's file name

@@ -129,3 +129,71 @@ def rates_table(
         notes=tuple(notes),
     )
     return StudyTable(d, pd.DataFrame([rows[i] for i in used]))
+
+
+#: the rows of the score-performance table: measure -> (row label, decimals)
+PERFORMANCE_ROWS = {
+    "harrell_c": ("Harrell's C", 2),
+    "uno_c": ("Uno's C", 2),
+    "auc": ("AUC(t)", 2),
+    "brier": ("Brier score", 3),
+    "ipa": ("Index of prediction accuracy", 3),
+    "oe_ratio": ("Observed / expected risk", 2),
+    "calibration_slope": ("Calibration slope", 2),
+    "net_benefit": ("Net benefit, threshold {pt}", 3),
+    "net_benefit_all": ("Net benefit of treating all, threshold {pt}", 3),
+}
+
+
+def _estimate_cell(r: dict, digits: int) -> str:
+    if not r["estimable"]:
+        return "not estimable"
+    ci = format_ci(r["ci_lower"], r["ci_upper"], digits=digits)
+    return f"{r['value']:.{digits}f}" + (f" {ci}" if ci else "")
+
+
+def performance_table(rows: dict[str, dict], blocks, times: Sequence[float]):
+    """The score-performance table (beyond the paper): one block per score and endpoint, one row per
+    measure, a column for the whole follow-up and one per time; the cells formatted from ``rows``
+    (estimate rows by id), ``stats`` keeping those rows.
+
+    ``blocks`` holds ``(heading, [(id, measure, time, threshold, label), ...])`` pairs.
+    """
+    columns = ("Whole follow-up", *(f"{t:g} months" for t in times))
+    stub, indent, cells, used = [], [], [], []
+    for heading, entries in blocks:
+        stub.append(heading)
+        indent.append(0)
+        cells.append(("",) * len(columns))
+        lines: dict[tuple[str, float], list[str]] = {}
+        for id_, measure, t, pt, _label in entries:
+            digits = PERFORMANCE_ROWS[measure][1]
+            line = lines.setdefault((measure, pt), [""] * len(columns))
+            j = 0 if t != t else 1 + list(times).index(t)  # t != t: NaN, the whole follow-up
+            line[j] = _estimate_cell(rows[id_], digits)
+            used.append(id_)
+        for (measure, pt), line in lines.items():
+            name = PERFORMANCE_ROWS[measure][0].format(pt=f"{pt:.0%}")
+            stub.append(name)
+            indent.append(1)
+            cells.append(tuple(line))
+    d = Display(
+        stub_head="Score and endpoint",
+        stub=tuple(stub),
+        indent=tuple(indent),
+        columns=columns,
+        cells=tuple(cells),
+        title="Score performance (beyond the paper)",
+        notes=(
+            "Beyond the paper: CART-SIE does not report these measures; they are not compared with it.",
+            "Apparent (in-sample) performance: the predicted risk of each patient comes from a Cox model of "
+            "the score fitted on the same patients (Efron baseline hazard); it overstates the performance in "
+            "new patients.",
+            "Estimate (95% CI). C: Harrell's and Uno's concordance over the whole follow-up; AUC(t): "
+            "cumulative/dynamic, IPCW; Brier score and IPA (1 - Brier / Brier of the null model): IPCW; "
+            "O/E: Kaplan-Meier observed over mean predicted risk; calibration slope: Cox model of "
+            "log(-log(1 - risk)); net benefit: of treating patients whose predicted risk is at or above "
+            "the threshold.",
+        ),
+    )
+    return StudyTable(d, pd.DataFrame([rows[i] for i in used]))

@@ -23,9 +23,9 @@ separated Fine-Gray model (an sHR near 1e12) would make the mean over seeds mean
 
 from __future__ import annotations
 
+import functools
 import warnings
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +57,7 @@ HEADLINE_IDS = (
 def _one_seed(seed: int, generate: Callable | None) -> pd.DataFrame:
     # imported in the worker process that runs this seed (joblib/dask), not by the parent at import
     from cartsie import study
+    from cartsie.study.registry import ITEMS
 
     if generate is None:
         from cartsie.synthetic import cartsie_like
@@ -65,7 +66,8 @@ def _one_seed(seed: int, generate: Callable | None) -> pd.DataFrame:
     with warnings.catch_warnings():
         # separation and sparse-data warnings are part of what is being measured over seeds
         warnings.simplefilter("ignore")
-        est = study.estimates(generate(seed))
+        # the sections with published numbers only: the others have nothing to calibrate against
+        est = study.estimates(generate(seed), tuple(it.name for it in ITEMS if it.published))
     out = est[["id", "value", "p_value", "estimable", "reason", "note"]].rename(columns={"p_value": "p"})
     # why a seed gives no value: the reason of a row not estimable, or "not reached" for a median
     empty = out["estimable"] & out["value"].isna()
@@ -79,7 +81,7 @@ def simulate(
     *,
     n_jobs: int = -1,
     scheduler=None,
-    progress: bool = True,
+    progress: bool | None = None,
     generate: Callable | None = None,
 ) -> pd.DataFrame:
     """Reproduce the paper's estimates on many synthetic cohorts.
@@ -93,8 +95,9 @@ def simulate(
     scheduler : str or distributed.Client, optional
         Address of a Dask scheduler (``"tcp://host:8786"``) or a client: run through joblib's dask
         backend instead of local processes (needs ``pip install "dask[distributed]"``).
-    progress : bool
-        Show a progress bar (rich) on the terminal.
+    progress : bool, optional
+        Show a progress bar (rich); by default (None) only on a terminal, never when piped or under
+        continuous integration.
     generate : callable, optional
         ``seed -> Cohort``; default :func:`cartsie.synthetic.cartsie_like`.
 
@@ -104,41 +107,18 @@ def simulate(
         Long table: seed, id, value, p, estimable, reason (one row per seed and estimate; ``reason``
         says why a row is not estimable, or why an estimable one has no value, e.g. "not reached").
     """
-    from joblib import Parallel, delayed, parallel_config
+    from cartsie._parallel import run_tasks
 
     seeds = list(seeds)
-    tasks = (delayed(_one_seed)(s, generate) for s in seeds)
-    client = None
-    if scheduler is not None:
-        try:
-            from distributed import Client
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError(
-                'running on a Dask cluster needs distributed: pip install "dask[distributed]"'
-            ) from exc
-        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
-    try:
-        with parallel_config(backend="dask") if client is not None else nullcontext():
-            runner = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-            results = _with_progress(runner(tasks), len(seeds), progress)
-            frames = list(results)
-    finally:
-        if client is not None and client is not scheduler:
-            client.close()
+    frames = run_tasks(
+        functools.partial(_one_seed, generate=generate),
+        seeds,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        progress=progress,
+        label="synthetic seeds",
+    )
     return pd.concat(frames, ignore_index=True).sort_values(["seed", "id"], ignore_index=True)
-
-
-def _with_progress(results, total: int, progress: bool):
-    if not progress:
-        yield from results
-        return
-    from rich.progress import Progress
-
-    with Progress(transient=True) as bar:
-        task = bar.add_task("synthetic seeds", total=total)
-        for r in results:
-            bar.advance(task)
-            yield r
 
 
 def _published_values() -> pd.DataFrame:

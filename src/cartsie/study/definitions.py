@@ -302,3 +302,90 @@ def population(cohort, which: str) -> pd.DataFrame:
         Its rows of the analysis table.
     """
     return study(cohort).population(which)
+
+
+# -- score performance (beyond the paper) ------------------------------------------------------------
+#: the scores whose performance is measured: id key -> (population, score column, name in labels)
+PERF_SCORES = {"ht": ("ht", "ht_score", "HT score"), "simpleht": ("simple_ht", "simple_ht_high", "simpleHT")}
+#: the endpoints: id stem -> (name, time column, event column)
+PERF_ENDPOINTS = {"os": ("OS", "os_months", "os_event"), "pfs": ("PFS", "pfs_months", "pfs_event")}
+#: the options of cartsie.prognostic.validate_score: AUC(t), Brier and IPA at 12 and 24 months;
+#: calibration and net benefit at 12 months; net benefits reported at threshold risks of 25% and 50%
+PERF_OPTIONS: dict[str, Any] = {
+    "times": (12.0, 24.0),
+    "at": 12.0,
+    "summary_thresholds": (0.25, 0.5),
+    "thresholds": tuple(round(k / 100, 2) for k in range(1, 81)),  # the decision curves' grid
+}
+#: the measures as estimates: (measure of validate_score, id stem, label, at which times)
+PERF_MEASURES = (
+    ("harrell_c", "harrell_c", "Harrell's C", ()),
+    ("uno_c", "uno_c", "Uno's C", ()),
+    ("auc", "auc", "AUC(t)", PERF_OPTIONS["times"]),
+    ("brier", "brier", "Brier score", PERF_OPTIONS["times"]),
+    ("ipa", "ipa", "Index of prediction accuracy", PERF_OPTIONS["times"]),
+    ("oe_ratio", "oe", "Observed / expected risk", (PERF_OPTIONS["at"],)),
+    ("calibration_slope", "slope", "Calibration slope", (PERF_OPTIONS["at"],)),
+)
+#: the note of the estimates that rest on the predicted risk, and of those of the score itself
+PERF_NOTES = {
+    "risk": "apparent (in-sample): risk from a Cox model of the score on the same patients",
+    "score": "discrimination of the score itself",
+}
+
+
+def perf_endpoints() -> dict[str, tuple[str, str]]:
+    """The endpoints of :func:`cartsie.prognostic.validate_score`: name -> (time, event) columns."""
+    return {name: (t, e) for name, t, e in PERF_ENDPOINTS.values()}
+
+
+def perf_ids(key: str, endpoint: str) -> list[tuple[str, str, float, float, str]]:
+    """(id, measure, time, threshold, label) of every performance estimate of one score and endpoint.
+
+    Parameters
+    ----------
+    key : {"ht", "simpleht"}
+        The score (:data:`PERF_SCORES`).
+    endpoint : {"os", "pfs"}
+        The endpoint (:data:`PERF_ENDPOINTS`).
+
+    Returns
+    -------
+    list of tuple
+        ``perf.ht.os.harrell_c``, ``perf.ht.os.auc.12m``, ..., ``perf.ht.os.nb.12m.pt25``, with the
+        measure, time (NaN: the whole follow-up) and threshold (NaN but for net benefit) of
+        :func:`cartsie.prognostic.validate_score`'s summary, and the label.
+    """
+    nan = float("nan")
+    name, ep, at = PERF_SCORES[key][2], PERF_ENDPOINTS[endpoint][0], PERF_OPTIONS["at"]
+    out = []
+    for measure, stem, label, times in PERF_MEASURES:
+        if not times:
+            out.append((f"perf.{key}.{endpoint}.{stem}", measure, nan, nan, f"{label}, {name}, {ep}"))
+        for t in times:
+            out.append(
+                (
+                    f"perf.{key}.{endpoint}.{stem}.{t:g}m",
+                    measure,
+                    t,
+                    nan,
+                    f"{label} at {t:g} months, {name}, {ep}",
+                )
+            )
+    for pt in PERF_OPTIONS["summary_thresholds"]:
+        for measure, stem, label in (
+            ("net_benefit", "nb", "Net benefit"),
+            ("net_benefit_all", "nb_all", "Net benefit of treating all"),
+        ):
+            what = f"{label} at {at:g} months, threshold {pt:.0%}, {name}, {ep}"
+            out.append((f"perf.{key}.{endpoint}.{stem}.{at:g}m.pt{pt * 100:.0f}", measure, at, pt, what))
+    return out
+
+
+def perf_blocks() -> list[tuple[str, list]]:
+    """The blocks of the score-performance table: (heading, :func:`perf_ids`) per score and endpoint."""
+    return [
+        (f"{PERF_SCORES[k][2]} ({POPULATIONS[PERF_SCORES[k][0]]}): {PERF_ENDPOINTS[e][0]}", perf_ids(k, e))
+        for k in PERF_SCORES
+        for e in PERF_ENDPOINTS
+    ]

@@ -15,13 +15,16 @@ from cartsie.study._item import ItemResult
 @dataclass(frozen=True)
 class Item:
     """A paper item: ``name`` (``cartsie reproduce --item NAME``), ``title`` (the report's section),
-    ``prefix`` (of its estimate ids: ``surv.os.1y.ht.low``), ``script`` (in ``analyses/``) and the
-    module whose ``analyse(cohort, note)`` computes it."""
+    ``prefix`` (of its estimate ids: ``surv.os.1y.ht.low``), ``script`` (in ``analyses/``), whether
+    the paper publishes its numbers (``published``: False for a section beyond the paper, whose ids
+    have no published value and are never compared) and the module whose ``analyse(cohort, note)``
+    computes it."""
 
     name: str
     title: str
     prefix: str
     script: str
+    published: bool = True
 
     @property
     def module(self) -> str:
@@ -59,6 +62,7 @@ ITEMS: tuple[Item, ...] = (
     ),
     Item("nrm", "Non-relapse mortality", "nrm", "06_nrm.py"),
     Item("spm", "Second primary malignancies", "spm", "07_spm.py"),
+    Item("performance", "Score performance (beyond the paper)", "perf", "08_performance.py", published=False),
 )
 NAMES = tuple(it.name for it in ITEMS)
 

@@ -14,6 +14,7 @@ import pandas as pd
 from cartsie.study._report_html import render_html
 from cartsie.study._report_methods import methods
 from cartsie.study._report_parts import (
+    BEYOND,
     LEGEND,
     SIMULATED,
     Content,
@@ -58,6 +59,8 @@ def _results(content: Content) -> list[str]:
         if not outputs:
             continue
         lines += [f"### {it.title}", ""]
+        if not it.published:
+            lines += [f"*{BEYOND}*", ""]
         for o in outputs:
             if o.png:
                 lines += [f"![{o.caption}](figures/{o.name}.png)", "", f"*{o.caption}*", ""]

@@ -80,6 +80,7 @@ __all__ = [
     "not_reached",
     "outcome_present",
     "percent",
+    "performance_table",
     "rates_table",
     "setup",
 ]
@@ -554,3 +555,23 @@ def rates_table(
     from cartsie.study._supplementary import rates_table as make
 
     return make({r["id"]: r for r in est.rows}, layout, title, notes)
+
+
+def performance_table(est: Estimates):
+    """Make the score-performance table (beyond the paper) from the ``perf.*`` estimates.
+
+    Parameters
+    ----------
+    est : Estimates
+        The script's estimates; the cells are formatted from their rows.
+
+    Returns
+    -------
+    StudyTable
+        One block per score and endpoint (:func:`cartsie.study.definitions.perf_blocks`), one row per
+        measure, a column for the whole follow-up and one per time.
+    """
+    from cartsie.study._supplementary import performance_table as make
+    from cartsie.study.definitions import PERF_OPTIONS, perf_blocks
+
+    return make({r["id"]: r for r in est.rows}, perf_blocks(), PERF_OPTIONS["times"])
