@@ -3,6 +3,7 @@
 Run: python benchmarks/fit_synthetic.py [--seeds 30] [--first-seed 1] [--maxfev 200]
      [--parameters cure_cr,resp_s,...] [--method Nelder-Mead] [--jobs -1]
      [--scheduler tcp://HOST:8786] [--label "full fit"] [--out benchmarks/calibration]
+     [--start benchmarks/calibration/fit.json]   # continue from a committed fit
      [--holdout 40]            # then check the fit on 40 seeds it did not see
      python benchmarks/fit_synthetic.py --check-only --holdout 40   # check the committed fit.json
 
@@ -53,6 +54,7 @@ def main() -> None:
     parser.add_argument("--scheduler", help="Dask scheduler address (joblib's dask backend)")
     parser.add_argument("--label", default="fit", help="what this fit is, written in fit.json and fit.md")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "calibration")
+    parser.add_argument("--start", type=Path, help="a fit.json to start from (default: the model's defaults)")
     parser.add_argument("--holdout", type=int, default=0, help="check on this many other seeds")
     parser.add_argument("--check-only", action="store_true", help="no fit: check the fit.json in --out")
     args = parser.parse_args()
@@ -67,8 +69,12 @@ def _holdout(args) -> None:
     seeds = json.loads(path.read_text(encoding="utf-8"))["provenance"]["seeds"]
     first = max(seeds) + 1
     start = time.perf_counter()
+    start_model = study_fit.fitted_model(path=args.start) if args.start else study_fit.DEFAULT_MODEL
     table = study_fit.holdout(
-        study_fit.fitted_model(path=path), range(first, first + args.holdout), jobs=args.jobs
+        study_fit.fitted_model(path=path),
+        range(first, first + args.holdout),
+        start=start_model,
+        jobs=args.jobs,
     )
     study_fit.write_holdout(table, args.out)
     a = table.attrs
@@ -90,8 +96,15 @@ def _fit(args) -> None:
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     commit = _commit()  # the code that runs the fit (HEAD when it starts)
     start = time.perf_counter()
+    model = study_fit.fitted_model(path=args.start) if args.start else study_fit.DEFAULT_MODEL
     result = study_fit.fit_synthetic(
-        names, seeds, method=args.method, maxfev=args.maxfev, jobs=args.jobs, scheduler=args.scheduler
+        names,
+        seeds,
+        model=model,
+        method=args.method,
+        maxfev=args.maxfev,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
     )
     elapsed = time.perf_counter() - start
     extra = {

@@ -235,13 +235,22 @@ def test_study_simulate_returns_the_published_ids():
 
 
 def test_study_fit_runs_on_a_tiny_cohort(tmp_path):
-    r = study_fit.fit_synthetic(("spm",), seeds=[1, 2], n_enrolled=200, maxfev=1, jobs=1, progress=False)
+    from cartsie.synthetic import DEFAULT_MODEL
+
+    start = DEFAULT_MODEL.with_(cure_cr=1.5)  # a fit that continues another: its start is kept
+    r = study_fit.fit_synthetic(
+        ("spm",), seeds=[1, 2], model=start, n_enrolled=200, maxfev=1, jobs=1, progress=False
+    )
     assert set(r.table["id"]) == set(study_fit.targets().index)
     assert r.evaluations == 1 and r.objective_after == r.objective_before
     paths = study_fit.write_fit(r, tmp_path, label="test")
     payload = json.loads(paths[0].read_text())
     assert payload["label"] == "test" and payload["provenance"]["seeds"] == [1, 2]
-    assert study_fit.fitted_model(path=paths[0]).spm == pytest.approx(r.params["spm"])
+    assert payload["base_parameters"] == {"cure_cr": 1.5}
+    assert (
+        study_fit.fitted_model(path=paths[0]) == study_fit.fitted_model(r) == study_fit.make_model(r.params)
+    )
+    assert (tmp_path / "fit_history.csv").exists()
     assert "headline" in pd.read_csv(paths[1]).columns
     fitted = study_fit.fitted_model(path=paths[0]).with_(spm=-4.0)
     check = study_fit.holdout(fitted, [5, 6], n_enrolled=200)

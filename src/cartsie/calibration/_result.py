@@ -194,7 +194,8 @@ class FitResult(TableResult):
     def write(
         self, out_dir: str | Path, name: str = "fit", metadata: Mapping | None = None, note: str = ""
     ) -> list[Path]:
-        """Write ``{name}.json`` (parameters and provenance), ``{name}.csv`` (targets) and ``{name}.md``.
+        """Write ``{name}.json`` (parameters and provenance), ``{name}.csv`` (targets), ``{name}.md`` and
+        ``{name}_history.csv`` (the objective and parameters at each evaluation).
 
         Parameters
         ----------
@@ -220,10 +221,11 @@ class FitResult(TableResult):
             "start": {k: _jsonable(self.start[k]) for k in self.parameters},
             "provenance": self.provenance(),
         }
-        paths = [out / f"{name}.json", out / f"{name}.csv", out / f"{name}.md"]
+        paths = [out / f"{name}.json", out / f"{name}.csv", out / f"{name}.md", out / f"{name}_history.csv"]
         paths[0].write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
         self.table.to_csv(paths[1], index=False)
         paths[2].write_text(self.to_markdown(note=note), encoding="utf-8")
+        self.history.to_csv(paths[3], index=False)
         return paths
 
 

@@ -331,7 +331,8 @@ def fitted_model(fit=None, path: str | Path | None = None, model: Model = DEFAUL
     fit : cartsie.calibration.FitResult, optional
         A fit of :func:`fit_synthetic`.
     path : str or Path, optional
-        A ``fit.json`` of :func:`write_fit` (used when ``fit`` is not given).
+        A ``fit.json`` of :func:`write_fit` (used when ``fit`` is not given): its ``parameters`` and,
+        for a fit that started from another one, the ``base_parameters`` it started from.
     model : Model
         The model whose other parameters are kept.
 
@@ -341,11 +342,14 @@ def fitted_model(fit=None, path: str | Path | None = None, model: Model = DEFAUL
         ``model`` with the fitted parameters.
     """
     if fit is not None:
-        changes = fit.fitted
+        current = start_params(model)
+        changes = {k: v for k, v in fit.params.items() if current.get(k) != v}
     else:
         if path is None:
             raise ValueError("give a fit or the path of a fit.json")
-        changes = json.loads(Path(path).read_text(encoding="utf-8"))["parameters"]
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+        # a fit that started from another fit: that fit's parameters first, then this one's
+        changes = {**payload.get("base_parameters", {}), **payload["parameters"]}
     return make_model(changes, model)
 
 
@@ -373,10 +377,13 @@ def write_fit(
     import cartsie
     from cartsie.study.calibration import HEADLINE_IDS
 
+    defaults = start_params(DEFAULT_MODEL)
+    base = {k: float(v) for k, v in fit.start.items() if k not in fit.parameters and defaults.get(k) != v}
     meta = {
         "label": label,
         "data": "synthetic (cartsie built-in cohort), not patient data",
         "model": "cartsie.synthetic.Model: parameters not listed keep the defaults of this cartsie version",
+        **({"base_parameters": base} if base else {}),
         "cartsie_version": cartsie.__version__,
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         **dict(extra or {}),
