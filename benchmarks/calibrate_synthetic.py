@@ -2,6 +2,7 @@
 
 Run: python benchmarks/calibrate_synthetic.py [--seeds 200] [--first-seed 1] [--jobs -1]
      [--scheduler tcp://HOST:8786] [--out benchmarks/calibration]
+     [--model benchmarks/calibration/fit.json]   # the model of a fit (fit_synthetic.py), not the defaults
 
 Writes calibration.csv / .md / .png (aggregates only) and prints the share of published estimates
 inside the simulated 95% range, the headline ones, and seeds per second.
@@ -23,10 +24,19 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=-1, help="joblib workers (-1: all cores)")
     parser.add_argument("--scheduler", help="Dask scheduler address (joblib's dask backend)")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "calibration")
+    parser.add_argument("--model", type=Path, help="fit.json of fit_synthetic.py: simulate its model")
     args = parser.parse_args()
+    generate = None
+    if args.model:
+        from functools import partial
+
+        from cartsie.study.fit import fitted_model
+        from cartsie.synthetic import cartsie_like
+
+        generate = partial(cartsie_like, model=fitted_model(path=args.model))
     start = time.perf_counter()
     seeds = range(args.first_seed, args.first_seed + args.seeds)
-    sims = calibration.simulate(seeds, n_jobs=args.jobs, scheduler=args.scheduler)
+    sims = calibration.simulate(seeds, n_jobs=args.jobs, scheduler=args.scheduler, generate=generate)
     elapsed = time.perf_counter() - start
     table = calibration.calibration_table(sims)
     calibration.write(table, args.out, sims)

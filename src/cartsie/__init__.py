@@ -28,6 +28,7 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "adjust",
     "binary",
+    "calibration",
     "cohort",
     "datasets",
     "competing",
