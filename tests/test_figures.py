@@ -259,6 +259,25 @@ def test_two_saves_are_byte_identical(km, tmp_path):
         assert x.read_bytes() == y.read_bytes(), x.suffix
 
 
+def test_png_drawn_before_the_pdf_holds_the_same_pixels(km_figure, tmp_path):
+    """The PNG is compressed in a thread while the PDF is drawn: its pixels are still Agg's of the
+    figure as it was (the PDF drawing does not touch them)."""
+    png_first = figures.save(km_figure, tmp_path / "a", formats=("png", "pdf"), dpi=120)[0]
+    png_alone = figures.save(km_figure, tmp_path / "b", formats=("png",), dpi=120)[0]
+    assert png_first.read_bytes() == png_alone.read_bytes()
+
+
+def test_an_error_writing_the_png_is_raised_to_the_caller(km_figure, tmp_path, monkeypatch):
+    from cartsie.figures import _save
+
+    def broken(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(_save, "png_bytes", broken)
+    with pytest.raises(OSError, match="disk full"):
+        figures.save(km_figure, tmp_path / "km", formats=("png", "pdf"))
+
+
 def test_save_refuses_unknown_formats_and_bad_dpi(km_figure, tmp_path):
     with pytest.raises(InputError, match="formats must be some of png, pdf, svg"):
         figures.save(km_figure, tmp_path / "x", formats=("png", "jpg"))

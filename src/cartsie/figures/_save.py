@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+import threading
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -71,8 +72,24 @@ def rgba(fig: Figure, dpi: float) -> np.ndarray:
         fig.set_canvas(canvas)
 
 
-def _write_png(fig: Figure, path: Path, dpi: float) -> None:
-    path.write_bytes(png_bytes(rgba(fig, dpi), dpi, f"cartsie {__version__}"))
+class _PngWriter(threading.Thread):
+    """Compresses and writes one PNG; an error is raised again by :meth:`finish` in the caller."""
+
+    def __init__(self, pixels: np.ndarray, dpi: float, path: Path) -> None:
+        super().__init__(daemon=True)
+        self.pixels, self.dpi, self.path = pixels, dpi, path
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self.path.write_bytes(png_bytes(self.pixels, self.dpi, f"cartsie {__version__}"))
+        except BaseException as exc:  # raised again in the caller's thread
+            self.error = exc
+
+    def finish(self) -> None:
+        self.join()
+        if self.error is not None:
+            raise self.error
 
 
 def save(
@@ -114,12 +131,18 @@ def save(
     stem = Path(stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     written = []
+    encoding = None
     with styled():  # the PDF and SVG writers read the font settings when they write
         for fmt in formats:
             path = stem.parent / f"{stem.name}.{fmt}"
             if fmt == "png":
-                _write_png(fig, path, dpi)
+                # the PNG is compressed and written in a thread (zlib releases the GIL) while the
+                # other formats are drawn
+                encoding = _PngWriter(rgba(fig, dpi), dpi, path)
+                encoding.start()
             else:
                 fig.savefig(path, format=fmt, dpi=dpi, metadata=_metadata(fmt))
             written.append(path)
+    if encoding is not None:
+        encoding.finish()
     return written
