@@ -334,3 +334,13 @@ def test_flow_diagram_boxes_go_down_in_order(example):
 def test_flow_diagram_needs_the_flow_columns():
     with pytest.raises(InputError, match="flow lacks the columns"):
         figures.flow_diagram(pd.DataFrame({"step": ["a"], "n": [3]}))
+
+
+def test_importing_the_figures_does_not_import_the_prognostic_statistics():
+    """The calibration plot, decision curve and power curve import cartsie.prognostic when drawn,
+    so that `import cartsie.figures` (done by every run before its fork) stays light."""
+    import subprocess
+
+    code = "import sys, cartsie.figures; print('cartsie.prognostic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -4,6 +4,7 @@ figures' style: power against sample size with its Monte-Carlo CI band and the 8
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -32,7 +33,9 @@ from cartsie.figures._style import (
     title_height,
 )
 from cartsie.format import format_conf_level
-from cartsie.prognostic import Power
+
+if TYPE_CHECKING:  # cartsie.prognostic is imported when a curve is drawn, not with the figures
+    from cartsie.prognostic import Power
 
 __all__ = ["power_curve"]
 
@@ -95,6 +98,8 @@ def power_curve(
     ``plot(n, power, type = "b"); polygon(c(n, rev(n)), c(ci_lower, rev(ci_upper)))``;
     ``abline(h = 0.8, lty = 2)``.
     """
+    from cartsie.prognostic import Power
+
     if not isinstance(result, Power):
         raise InputError(
             f"power_curve() draws a cartsie.prognostic.power result; got {type(result).__name__}."
