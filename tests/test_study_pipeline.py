@@ -322,3 +322,10 @@ def test_run_leaves_no_object_frozen_out_of_garbage_collection(example, tmp_path
     before = gc.get_freeze_count()
     pipeline.run(example, tmp_path / "gc", items=[registry.item("flow")], jobs=2)
     assert gc.get_freeze_count() == before
+    # a caller's own freeze is left in place (unfreezing would empty it)
+    gc.freeze()
+    try:
+        pipeline.run(example, tmp_path / "gc2", items=[registry.item("flow")], jobs=2)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

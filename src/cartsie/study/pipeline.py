@@ -339,14 +339,18 @@ def run(
     # the items run -- a full collection scanned them again and again (~0.1 s a process) -- and, in
     # the forked child, their pages are not copied by the collector touching them; after the run the
     # caller's objects are collected as before
-    gc.freeze()
+    # (only when the caller has frozen nothing itself: gc.unfreeze() cannot tell the two apart)
+    freezing = gc.get_freeze_count() == 0
+    if freezing:
+        gc.freeze()
     try:
         wait = _forked(s, second, out, note) if forking else None
         parts = [_run_items(s, first if wait else items, out, note)]
         if wait is not None:
             parts.append(wait())
     finally:
-        gc.unfreeze()
+        if freezing:
+            gc.unfreeze()
     rows: list[dict] = []
     files: list[Path] = []
     shown: list[report.Shown] = []
