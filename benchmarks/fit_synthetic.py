@@ -1,7 +1,7 @@
 """Fit the synthetic cohort's model to the published numbers (simulation-based estimation, issue 15).
 
 Run: python benchmarks/fit_synthetic.py [--seeds 30] [--first-seed 1] [--maxfev 200]
-     [--parameters cure_cr,resp_s,...] [--method Nelder-Mead] [--jobs -1]
+     [--parameters cure_cr,resp_s,...] [--method least-squares] [--headline-weight 1] [--jobs -1]
      [--scheduler tcp://HOST:8786] [--label "full fit"] [--out benchmarks/calibration]
      [--start benchmarks/calibration/fit.json]   # continue from a committed fit
      [--holdout 40]            # then check the fit on 40 seeds it did not see
@@ -49,7 +49,12 @@ def main() -> None:
         "--parameters",
         help="comma-separated Model parameters, or 'short' (default: study.fit.default_parameters())",
     )
-    parser.add_argument("--method", default="Nelder-Mead", choices=["Nelder-Mead", "Powell"])
+    parser.add_argument(
+        "--method", default="least-squares", choices=["Nelder-Mead", "Powell", "least-squares"]
+    )
+    parser.add_argument(
+        "--headline-weight", type=float, default=1.0, help="weight of the headline targets (others 1)"
+    )
     parser.add_argument("--jobs", type=int, default=-1, help="joblib workers (-1: all cores)")
     parser.add_argument("--scheduler", help="Dask scheduler address (joblib's dask backend)")
     parser.add_argument("--label", default="fit", help="what this fit is, written in fit.json and fit.md")
@@ -103,6 +108,7 @@ def _fit(args) -> None:
         model=model,
         method=args.method,
         maxfev=args.maxfev,
+        headline_weight=args.headline_weight,
         jobs=args.jobs,
         scheduler=args.scheduler,
     )

@@ -290,3 +290,30 @@ def test_the_committed_fit_is_valid():
     for k, v in payload["parameters"].items():
         assert fitted[k] == pytest.approx(v)
     assert (ROOT / "benchmarks" / "calibration" / "fit.md").exists()
+
+
+def test_least_squares_recovers_the_solution_in_few_evaluations():
+    kw = dict(parameters=["mu_a", "mu_b"], seeds=SEEDS, jobs=1, progress=False)
+    r = calibration.fit(TARGETS[["a", "b"]], toy, START, method="least-squares", maxfev=40, **kw)
+    z = _draw_means()
+    # the problem is linear in the parameters: the first Gauss-Newton step (3 evaluations) solves it,
+    # the rest is the check of convergence
+    assert r.params["mu_a"] == pytest.approx(1.0 - z[:, 0].mean(), abs=1e-6)
+    assert r.params["mu_b"] == pytest.approx(-0.5 - z[:, 1].mean(), abs=1e-6)
+    assert r.objective_after < 1e-10 < r.objective_before
+    assert r.evaluations <= 20
+    nm = calibration.fit(TARGETS[["a", "b"]], toy, START, maxfev=150, **kw)
+    assert r.evaluations < nm.evaluations / 2
+    # a bound is respected; the Jacobian steps backwards at it
+    b = calibration.fit(
+        TARGETS[["a"]],
+        toy,
+        START,
+        method="least-squares",
+        maxfev=40,
+        bounds={"mu_a": (-1.0, 0.5)},
+        **{**kw, "parameters": ["mu_a"]},
+    )
+    assert b.params["mu_a"] == pytest.approx(0.5, abs=1e-6)
+    with pytest.raises(ValueError, match="fd_step"):
+        calibration.fit(TARGETS, toy, START, method="least-squares", fd_step=0, **kw)

@@ -4,8 +4,14 @@
 of seeds come as close as possible to target values, each distance standardised by the simulation's
 standard deviation -- the simulated method of moments (McFadden 1989; Pakes and Pollard 1989), with
 an identity-like diagonal weight (Gourieroux and Monfort 1996, ch. 2). The optimiser is
-derivative-free (SciPy's Nelder-Mead or Powell), because the simulated estimates are step functions
-of the parameters (a patient's event crosses a threshold): no gradient exists.
+derivative-free -- SciPy's Nelder-Mead or Powell, or a trust-region Gauss-Newton on the vector of
+weighted z (``method="least-squares"``, SciPy's ``least_squares``) whose Jacobian is taken by forward
+differences one parameter step wide -- because the simulated estimates are step functions of the
+parameters (a patient's event crosses a threshold): no analytic gradient exists, and a
+finite-difference one is only meaningful over steps wide enough to average many patients' events.
+The Gauss-Newton pays one evaluation per parameter for each Jacobian, and with ten or more
+parameters reaches a minimum in a fraction of the simplex's evaluations (Dennis and Schnabel 1996,
+ch. 10).
 
 **Common random numbers.** Every evaluation simulates the same seeds, so two parameter values are
 compared on the same random draws: the difference between their objectives is the effect of the
@@ -38,6 +44,8 @@ Pakes A, Pollard D (1989). Simulation and the asymptotics of optimization estima
 Gourieroux C, Monfort A (1996). Simulation-Based Econometric Methods. Oxford University Press.
 Glasserman P (2004). Monte Carlo Methods in Financial Engineering. Springer (common random numbers).
 Nelder JA, Mead R (1965). A simplex method for function minimization. Comput J 7:308-313.
+Dennis JE, Schnabel RB (1996). Numerical Methods for Unconstrained Optimization and Nonlinear
+Equations. SIAM.
 Powell MJD (1964). An efficient method for finding the minimum of a function of several variables
 without calculating derivatives. Comput J 7:155-162.
 """

@@ -13,8 +13,12 @@ from cartsie._parallel import _client, want_progress
 from cartsie.calibration._result import FitResult
 from cartsie.calibration._seeds import simulate_seeds, summarise_seeds
 
-#: methods of :func:`scipy.optimize.minimize` that :func:`fit` accepts (derivative-free, with bounds)
-METHODS = ("Nelder-Mead", "Powell")
+#: the optimisers :func:`fit` accepts: SciPy's derivative-free Nelder-Mead and Powell
+#: (:func:`scipy.optimize.minimize`), and "least-squares", a trust-region Gauss-Newton on the vector of
+#: weighted z (:func:`scipy.optimize.least_squares`, ``method="trf"``) whose Jacobian is taken by
+#: forward differences of ``fd_step`` steps -- wide enough to see past the steps of the simulated
+#: estimates
+METHODS = ("Nelder-Mead", "Powell", "least-squares")
 
 # ---------------------------------------------------------------------------------------------------
 # the fit
@@ -72,11 +76,22 @@ class _Objective:
         return summarise_seeds(simulate_seeds(self.simulate, params, self.seeds, self.ids, self.parallel))
 
     def value(self, stats: pd.DataFrame) -> float:
+        return float((self.residuals(stats) ** 2).sum())
+
+    def residuals(self, stats: pd.DataFrame) -> np.ndarray:
+        """``sqrt(w_k) z_k`` of the used targets (``sqrt(w_k penalty)`` where none is estimable): the
+        objective is their sum of squares."""
         used = self.used
         z = (stats["mean"][used] - self.target[used]) / self.scale[used]
         w = self.weight[used]
-        q = float((w * z**2)[z.notna()].sum())
-        return q + self.penalty * float(w[z.isna()].sum())
+        r = np.sqrt(w) * z
+        return r.fillna(np.sqrt(w * self.penalty)).to_numpy(float)
+
+    def vector(self, theta: tuple) -> np.ndarray:
+        """The residuals at ``theta`` (evaluated, cached and counted as :meth:`__call__`)."""
+        key = tuple(float(x) for x in theta)
+        self(key)
+        return self.residuals(self.cache[key][1])
 
     def __call__(self, theta: tuple) -> float:
         key = tuple(float(x) for x in theta)
@@ -114,12 +129,15 @@ def fit(
     scheduler=None,
     progress: bool | None = None,
     missing_penalty: float = 100.0,
+    fd_step: float = 1.0,
     options: Mapping | None = None,
 ) -> FitResult:
     """Fit a simulator's parameters so its mean estimates over fixed seeds meet the targets.
 
     Minimises ``Q(theta) = sum_k w_k ((m_k(theta) - t_k) / s_k)^2`` (the module docstring) with SciPy's
-    derivative-free Nelder-Mead or Powell, over the parameters named, the others fixed at ``start``.
+    derivative-free Nelder-Mead or Powell, or as a least-squares problem in the weighted z (a
+    trust-region Gauss-Newton with finite-difference Jacobian), over the parameters named, the others
+    fixed at ``start``.
 
     Parameters
     ----------
@@ -140,8 +158,11 @@ def fit(
     bounds : mapping, optional
         ``name -> (low, high)`` (None: unbounded); the optimiser stays inside (SciPy >= 1.7 supports
         bounds for both methods).
-    method : {"Nelder-Mead", "Powell"}
-        The optimiser.
+    method : {"Nelder-Mead", "Powell", "least-squares"}
+        The optimiser. "least-squares" uses the structure of ``Q`` (a sum of squares): each
+        iteration costs one evaluation per parameter for the Jacobian plus the trial point, and it
+        reaches a minimum in far fewer evaluations than the simplex when the number of parameters is
+        more than a few.
     maxfev : int
         Budget of evaluations (each simulates every seed), the start included.
     steps : mapping, optional
@@ -161,8 +182,13 @@ def fit(
         when ``CI`` is set).
     missing_penalty : float
         Added to ``Q`` (times ``w_k``) for a used target with no estimable seed at ``theta``.
+    fd_step : float
+        "least-squares" only: the forward-difference step of the Jacobian, in units of ``steps``
+        (default one step: a smaller one sees the steps of the piecewise-constant estimates, not
+        their slope).
     options : mapping, optional
-        More options for :func:`scipy.optimize.minimize` (e.g. ``xatol``, ``fatol``).
+        More options for :func:`scipy.optimize.minimize` (e.g. ``xatol``, ``fatol``) or
+        :func:`scipy.optimize.least_squares` (``ftol``, ``xtol``).
 
     Returns
     -------
@@ -173,8 +199,8 @@ def fit(
     Raises
     ------
     ValueError
-        For an unknown method, a parameter not in ``start``, no usable target, or a start outside
-        the bounds.
+        For an unknown method, a parameter not in ``start``, no usable target, a start outside
+        the bounds, or a ``fd_step`` not positive.
 
     Notes
     -----
@@ -203,6 +229,8 @@ def fit(
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}.")
+    if not fd_step > 0:
+        raise ValueError(f"fd_step must be positive, not {fd_step!r}.")
     names = list(parameters)
     unknown = [k for k in names if k not in start]
     if unknown or not names:
@@ -219,7 +247,7 @@ def fit(
         obj = _Objective(simulate, start, names, seeds, list(target.index), parallel, maxfev, bar, task)
         obj(tuple(x0))  # the start: its SDs scale the objective
         q0, before = _scale(obj, tuple(x0), target, weights, missing_penalty)
-        converged, message = _minimise(obj, method, x0, step, lo, hi, maxfev, options)
+        converged, message = _minimise(obj, method, x0, step, lo, hi, maxfev, options, fd_step)
     assert obj.best is not None  # set by _scale
     q1, theta, stats1 = obj.best
     params = {**dict(start), **dict(zip(names, theta, strict=True))}
@@ -284,7 +312,7 @@ def _scale(
     return q0, stats
 
 
-def _minimise(obj, method, x0, step, lo, hi, maxfev, options) -> tuple[bool, str]:
+def _minimise(obj, method, x0, step, lo, hi, maxfev, options, fd_step=1.0) -> tuple[bool, str]:
     from scipy.optimize import Bounds, minimize
 
     def f(u):
@@ -292,6 +320,8 @@ def _minimise(obj, method, x0, step, lo, hi, maxfev, options) -> tuple[bool, str
 
     bounded = np.isfinite(lo).any() or np.isfinite(hi).any()
     ub = Bounds((lo - x0) / step, (hi - x0) / step) if bounded else None
+    if method == "least-squares":
+        return _least_squares(obj, x0, step, lo, hi, maxfev, options, fd_step)
     opts: dict = {"maxfev": maxfev}
     if method == "Nelder-Mead":
         n = len(x0)
@@ -307,6 +337,41 @@ def _minimise(obj, method, x0, step, lo, hi, maxfev, options) -> tuple[bool, str
     except _BudgetExhausted:
         return False, f"stopped at the evaluation budget (maxfev = {maxfev})."
     return bool(res.success), str(res.message)
+
+
+def _least_squares(obj, x0, step, lo, hi, maxfev, options, fd_step) -> tuple[bool, str]:
+    from scipy.optimize import least_squares
+
+    def r(u):
+        return obj.vector(tuple(np.clip(x0 + u * step, lo, hi)))
+
+    def jac(u, r0):
+        # forward differences of fd_step steps, backwards where the step would cross a bound; the
+        # points are cached, so a Jacobian at an evaluated point costs one evaluation per parameter
+        J = np.empty((len(r0), len(u)))
+        for j in range(len(u)):
+            h = fd_step if u[j] + fd_step <= ub[j] else -fd_step
+            e = u.copy()
+            e[j] += h
+            J[:, j] = (r(e) - r0) / h
+        return J
+
+    lb, ub = (lo - x0) / step, (hi - x0) / step
+    opts = {"ftol": 1e-3, "xtol": 1e-3, "gtol": 1e-8} | dict(options or {})
+    try:
+        res = least_squares(
+            r,
+            np.zeros(len(x0)),
+            jac=lambda u: jac(u, r(u)),
+            bounds=(lb, ub),
+            method="trf",
+            x_scale=1.0,
+            max_nfev=maxfev,
+            **opts,
+        )
+    except _BudgetExhausted:
+        return False, f"stopped at the evaluation budget (maxfev = {maxfev})."
+    return bool(res.status > 0), str(res.message)
 
 
 def _table(target: pd.Series, obj: _Objective, before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:

@@ -346,11 +346,21 @@ def run(
     try:
         wait = _forked(s, second, out, note) if forking else None
         parts = [_run_items(s, first if wait else items, out, note)]
+        # the audit of the published numbers needs no result: made while the child still works
+        audited = _audit() if meta.get("compare", True) else None
         if wait is not None:
             parts.append(wait())
+        return _finish(s, items, parts, out, meta, audited)
     finally:
         if freezing:
             gc.unfreeze()
+
+
+def _finish(
+    s: Study, items: Sequence, parts: list[_Part], out: Path, meta: dict, audited: pd.DataFrame | None
+) -> Run:
+    """Gather the parts' rows and files in the items' order; write the estimates, the comparison, the
+    report and the manifest."""
     rows: list[dict] = []
     files: list[Path] = []
     shown: list[report.Shown] = []
@@ -384,7 +394,7 @@ def run(
         skipped=tuple(skipped),
         warnings=tuple(dict.fromkeys(caught)),
         methods=report.methods(items, meta, estimates, _populations(s)),
-        audit=_audit() if shown_comparison else None,
+        audit=audited if shown_comparison else None,
     )
     written = {
         "estimates.csv": estimates.to_csv(index=False),

@@ -231,7 +231,7 @@ def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m:
     level = _ordinal(rng, lp, m.resp_cuts)  # 0 PD, 1 SD, 2 PR, 3 CR
     response = np.array(["PD", "SD", "PR", "CR"])[level]
 
-    cure_lp = np.where(level == 3, m.cure_cr, m.cure_pr) + m.cure_b * B + m.cure_sh * sh
+    cure_lp = np.where(level == 3, m.cure_cr, m.cure_pr) + m.cure_b * B + m.cure_sh * sh + m.cure_s * s
     cured = (level >= 2) & _logistic(rng, cure_lp)
     cured |= (level == 1) & (rng.random(n) < m.sd_durable)
     ttp_log = np.select([level == 3, level == 2], [m.ttp_cr_log, m.ttp_pr_log], m.ttp_sd_log)
@@ -240,7 +240,11 @@ def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m:
     )
     prog = np.where(cured, np.inf, prog)
     post = np.exp(
-        m.post_prog_log - m.post_prog_b * B - m.post_prog_i * I + m.post_prog_sd * rng.standard_normal(n)
+        m.post_prog_log
+        - m.post_prog_b * B
+        - m.post_prog_i * I
+        + m.post_prog_s * s
+        + m.post_prog_sd * rng.standard_normal(n)
     )
     death_prog = prog + post
 

@@ -104,9 +104,10 @@ class Model:
         progression on bridging therapy.
     resp_cuts : tuple of 3 float
         Its cut-offs PD | SD | PR | CR.
-    cure_cr, cure_pr, cure_b, cure_sh : float
+    cure_cr, cure_pr, cure_b, cure_sh, cure_s : float
         Logit of the cured (never progressing) fraction: ``cure_cr`` after CR or ``cure_pr`` after
-        PR, plus ``cure_b B + cure_sh sh``.
+        PR, plus ``cure_b B + cure_sh sh + cure_s s`` (``cure_s``: the HT score's own effect on a
+        response's durability, beside the latents').
     ttp_cr_log, ttp_pr_log, ttp_sd_log, ttp_sd : float
         Time to progression after day 90 of the not cured, by day-90 response (CR, PR, SD):
         ``log days = ttp_*_log + ttp_sd e`` (PD progresses between days 20 and 88).
@@ -122,9 +123,9 @@ class Model:
     sd_pr : float
         Probability that stable disease at day 90 (without progression before) followed an early
         partial response.
-    post_prog_log, post_prog_sd, post_prog_b, post_prog_i : float
+    post_prog_log, post_prog_sd, post_prog_b, post_prog_i, post_prog_s : float
         Days from progression to death: ``log days = post_prog_log - post_prog_b B - post_prog_i I +
-        post_prog_sd e``.
+        post_prog_s s + post_prog_sd e``.
     nrm, nrm_sh, nrm_i, nrm_age, nrm_late : float
         Logit of P(non-relapse death): intercept and loadings of sh, I, age (per year above 59) and
         severe late neutropenia (late nadir <= 0.5).
@@ -237,6 +238,7 @@ class Model:
     cure_pr: float = -0.6
     cure_b: float = 0.0
     cure_sh: float = -0.4
+    cure_s: float = 0.0
     ttp_cr_log: float = 5.6
     ttp_pr_log: float = 4.6
     ttp_sd_log: float = 3.7
@@ -252,6 +254,7 @@ class Model:
     post_prog_sd: float = 1.1
     post_prog_b: float = 0.1
     post_prog_i: float = 0.4
+    post_prog_s: float = 0.0
     nrm: float = -3.2
     nrm_sh: float = 1.9
     nrm_i: float = 0.2
