@@ -5,8 +5,8 @@ random numbers, the simulated method of moments (McFadden 1989) -- to CART-SIE: 
 published numeric values (:func:`targets`, read as :mod:`cartsie.study.calibration` reads them), one
 simulation is :func:`cartsie.synthetic.cartsie_like` with a :class:`~cartsie.synthetic.Model` made
 from the parameters, analysed by :func:`cartsie.study.estimates` restricted to the items whose
-estimates are fitted (:data:`FIT_ITEMS`: Table 1 and the flow, which no fitted parameter moves, are
-not computed), and an estimate not estimable in a seed (separation, an empty group, a median not
+estimates are fitted (:data:`FIT_ITEMS`: the flow, which the model reproduces exactly, is not
+computed), and an estimate not estimable in a seed (separation, an empty group, a median not
 reached) is missing there, out of that target's mean. :func:`write_fit` commits the fitted parameters
 with the run that made them (``benchmarks/calibration/fit.json``, ``fit.md``, ``fit.csv``);
 :func:`fitted_model` reads them back. Like :mod:`cartsie.study.compare`, and unlike the analysis
@@ -32,7 +32,7 @@ from cartsie.study.registry import item_of
 from cartsie.synthetic.model import DEFAULT_MODEL, Model
 
 #: the items computed in each simulated seed (their estimates are the targets)
-FIT_ITEMS = ("toxicity", "response", "survival", "nrm", "spm")
+FIT_ITEMS = ("table1", "toxicity", "response", "survival", "nrm", "spm")
 
 #: parameters fitted by default: those behind the headline biases of ``calibration.md`` -- the cured
 #: fractions and time to progression (1-year PFS/OS by HT and simpleHT, median PFS), the HT score's
@@ -62,6 +62,21 @@ DEFAULT_PARAMETERS = (
 )
 #: the DOR's parameters (best response: early responses lost by day 90), fitted when the model has them
 DOR_PARAMETERS = ("lost", "lost_b")
+#: baseline parameters behind Table 1's largest z (age, LDH and its missing share, the IPI's and
+#: refractoriness's and bridging failure's ties to disease burden and inflammation -- the gaps between the
+#: HT groups), fitted when the model has them
+BASELINE_PARAMETERS = (
+    "age_mean",
+    "ldh",
+    "ldh_missing",
+    "ecog2_b",
+    "extranodal_b",
+    "bridging_pd",
+    "bridging_pd_i",
+    "bridging_pd_b",
+    "refractory",
+    "refractory_b",
+)
 #: the parameters of the first, short fit committed (``benchmarks/calibration/fit.json``): those behind
 #: the largest z at the start (median PFS, 1-year OS and PFS by group, late ICAHT)
 SHORT_PARAMETERS = ("cure_cr", "ttp_pr_log", "resp_s", "post_prog_log", "late_log")
@@ -84,7 +99,8 @@ def model_fields() -> tuple[str, ...]:
 
 
 def default_parameters() -> tuple[str, ...]:
-    """:data:`DEFAULT_PARAMETERS`, with :data:`DOR_PARAMETERS` where the model has them.
+    """:data:`DEFAULT_PARAMETERS`, with :data:`DOR_PARAMETERS` and :data:`BASELINE_PARAMETERS` where
+    the model has them.
 
     Returns
     -------
@@ -92,7 +108,7 @@ def default_parameters() -> tuple[str, ...]:
         The parameters fitted by default.
     """
     names = set(model_fields())
-    return DEFAULT_PARAMETERS + tuple(p for p in DOR_PARAMETERS if p in names)
+    return DEFAULT_PARAMETERS + tuple(p for p in DOR_PARAMETERS + BASELINE_PARAMETERS if p in names)
 
 
 def start_params(model: Model = DEFAULT_MODEL) -> dict[str, float]:
@@ -192,8 +208,8 @@ def default_bounds(
 
 def default_steps(parameters: Iterable[str], model: Model = DEFAULT_MODEL) -> dict[str, float]:
     """The optimiser's scale of each parameter: 0.05 for a loading on the HT score (``*_s``, the score
-    runs 0-7), 0.1 for a centre on the log scale (``*_log``: about 10% in days), else
-    ``max(0.1, 0.1 |value|)``.
+    runs 0-7) and for a probability, 0.1 for a centre on the log scale (``*_log``: about 10% in days),
+    a year for the mean age, else ``max(0.1, 0.1 |value|)``.
 
     Parameters
     ----------
@@ -211,7 +227,12 @@ def default_steps(parameters: Iterable[str], model: Model = DEFAULT_MODEL) -> di
     out = {}
     for p in parameters:
         value = start[p]
-        out[p] = 0.05 if p.endswith("_s") else 0.1 if p.endswith("_log") else max(0.1, 0.1 * abs(value))
+        if p.endswith("_s") or p in _PROBABILITIES:
+            out[p] = 0.05
+        elif p == "age_mean":
+            out[p] = 1.0
+        else:
+            out[p] = 0.1 if p.endswith("_log") else max(0.1, 0.1 * abs(value))
     return out
 
 

@@ -34,7 +34,7 @@ def _ordinal(rng: np.random.Generator, lp: np.ndarray, cuts) -> np.ndarray:
 def _baseline(rng: np.random.Generator, n: int, m: Model) -> pd.DataFrame:
     """Latents, baseline characteristics and true baseline labs of ``n`` simulated patients."""
     B, M, I = (rng.standard_normal((n, 3)) @ np.linalg.cholesky(_LATENT_CORR).T).T  # noqa: E741 (the model's names)
-    age = np.clip(np.round(rng.normal(59.5, 12.5, n)), 18, 84)
+    age = np.clip(np.round(rng.normal(m.age_mean, 12.5, n)), 18, 84)
     hist = rng.choice(["DLBCL", "HGBL", "PMBCL"], n, p=[0.68, 0.19, 0.13])
     age = np.where(hist == "PMBCL", np.clip(age - 15, 18, 84), age)
     stage = 1 + _ordinal(rng, m.stage_b * B, [-1.9, -0.95, -0.1])

@@ -53,6 +53,9 @@ class Model:
     ferritin_log, ferritin_i, ferritin_m, ferritin_b, ferritin_sd : float
         Baseline ferritin (ng/mL): ``log ferritin = ferritin_log + ferritin_i I + ferritin_m M +
         ferritin_b B + ferritin_sd e``.
+    age_mean : float
+        Mean of the normal distribution of age (years; sd 12.5, rounded and cut to 18-84; 15 years
+        less for primary mediastinal lymphoma).
     stage_b : float
         Loading of B on the ordinal logistic latent of the Ann Arbor stage (1-4; fixed cut-offs).
     bulky, bulky_b : float
@@ -174,6 +177,7 @@ class Model:
     ferritin_b: float = 0.35
     ferritin_sd: float = 0.75
     # baseline characteristics (logistic intercepts and slopes)
+    age_mean: float = 59.5
     stage_b: float = 1.25
     bulky: float = -0.65
     bulky_b: float = 0.55
