@@ -46,6 +46,7 @@ def main() -> None:
         f"inside the simulated 95% range: {s['inside']}/{s['compared']} ({100 * s['share_inside']:.1f}%); "
         f"headline: {s['headline_inside']}/{s['headline_total']}"
     )
+    print(calibration._z_summary(s))
     outside = table[table["inside"].eq(False)]
     for _, r in outside.iterrows():
         print(f"  outside: {r['id']}: published {r['published']}, simulated {r['p2_5']:.3g}-{r['p97_5']:.3g}")

@@ -137,3 +137,23 @@ def test_markdown_says_which_seeds_were_excluded(tmp_path):
     assert "Separation is a flag, not a number" in md
     line = next(x for x in md.splitlines() if x.startswith("| spm.fg.ht |"))
     assert f"| 1: {no} (1 seed) |" in line and "| 3 |" in line  # the mean of 2, 3, 4
+
+
+def test_z_is_the_bias_in_simulated_sds_and_summarised(table):
+    v = np.linspace(50, 60, 41)
+    assert table.loc["resp.orr.global", "z"] == pytest.approx((v.mean() - 55) / v.std(ddof=1))
+    w = np.linspace(30, 40, 41)
+    assert table.loc["resp.crr.global", "z"] == pytest.approx((w.mean() - 47) / w.std(ddof=1))
+    sex = np.linspace(36, 38, 41)
+    assert table.loc["table1.simpleHT.sex_female.total", "z"] == pytest.approx(
+        (sex.mean() - 37) / sex.std(ddof=1)
+    )
+    assert table.loc["tox.severe_thrombo.ht.or", "z"] == pytest.approx((3.0 - 6.02) / 1.0)  # finite seeds
+    assert pd.isna(table.loc["surv.os.logrank.ht", "z"]) and pd.isna(table.loc["surv.os.median.global", "z"])
+    s = calibration.summarise(table.reset_index())
+    # z: orr 0, crr -4.1, sex 0, thrombo -3.02
+    assert s["comparable"] == 4 and s["within_half_sd"] == 2 and s["within_one_sd"] == 2
+    assert sorted(s["beyond_two_sd"]) == ["resp.crr.global", "tox.severe_thrombo.ht.or"]
+    assert s["headline_comparable"] == 0
+    text = calibration._z_summary(s)
+    assert "|z| <= 1 for 2 (50.0%)" in text and "resp.crr.global" in text

@@ -155,7 +155,7 @@ def calibration_table(sims: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         One row per published id: ``published``, ``published_value``, ``mean``, ``sd``, ``median``,
         ``p2_5``, ``p97_5``, ``n_seeds`` (seeds with a value), ``n_nonfinite``, ``n_excluded``,
-        ``excluded_reason``, ``inside``, ``headline``, ``reason``.
+        ``excluded_reason``, ``inside``, ``z``, ``headline``, ``reason``.
 
     Notes
     -----
@@ -166,7 +166,8 @@ def calibration_table(sims: pd.DataFrame) -> pd.DataFrame:
     has no value (a median not reached) is left out of the mean, sd, median and range, and counted in
     ``n_excluded``, its reasons with their counts in ``excluded_reason``. An infinite estimate still
     marked estimable counts in ``n_nonfinite`` and stays out of the mean and sd; the percentiles rank
-    it above every finite value.
+    it above every finite value. ``z = (mean - published_value) / sd``, the bias in simulated SDs, for
+    a compared row with ``sd > 0`` (missing otherwise: a count fixed by construction).
     """
     pub = _published_values()
     sims = _flagged(sims)
@@ -201,6 +202,7 @@ def calibration_table(sims: pd.DataFrame) -> pd.DataFrame:
                 "n_excluded": len(excluded),
                 "excluded_reason": _reasons(excluded),
                 "inside": inside,
+                "z": _z(reason, finite, pv),
                 "headline": r["id"] in HEADLINE_IDS,
                 "reason": reason,
             }
@@ -208,6 +210,13 @@ def calibration_table(sims: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["inside"] = out["inside"].astype("boolean")
     return out
+
+
+def _z(reason: str, finite: np.ndarray, published_value: float) -> float:
+    if reason or len(finite) < 2:
+        return np.nan
+    sd = finite.std(ddof=1)
+    return float((finite.mean() - published_value) / sd) if sd > 0 else np.nan
 
 
 def _flagged(sims: pd.DataFrame) -> pd.DataFrame:
@@ -244,10 +253,25 @@ def _percentiles(v: np.ndarray) -> tuple[float, float, float]:
 
 
 def summarise(table: pd.DataFrame) -> dict:
-    """Share of compared estimates whose published value is inside the simulated 95% range."""
+    """Share of compared estimates whose published value is inside the simulated 95% range, and the
+    bias in simulated SDs (``z``): how many comparable estimates (a finite ``z``) lie within 0.5 and 1
+    SD of the published value, which lie beyond 2, and how many headline estimates within 0.5 -- the
+    done-when of issue 15."""
     compared = table[table["inside"].notna()]
     head = table[table["headline"]]
-    return {
+    z = table["z"] if "z" in table.columns else pd.Series(np.nan, index=table.index)
+    comparable = z.notna()
+    hz = z[table["headline"] & comparable].abs()
+    z_stats = {
+        "comparable": int(comparable.sum()),
+        "within_half_sd": int((z[comparable].abs() <= 0.5).sum()),
+        "within_one_sd": int((z[comparable].abs() <= 1).sum()),
+        "share_within_one_sd": float((z[comparable].abs() <= 1).mean()) if comparable.any() else np.nan,
+        "beyond_two_sd": [str(i) for i in table.loc[comparable & (z.abs() > 2), "id"]],
+        "headline_within_half_sd": int((hz <= 0.5).sum()),
+        "headline_comparable": len(hz),
+    }
+    return z_stats | {
         "compared": len(compared),
         "inside": int(compared["inside"].sum()),
         "share_inside": float(compared["inside"].mean()) if len(compared) else np.nan,
@@ -301,18 +325,31 @@ def write(table: pd.DataFrame, out_dir: str | Path, sims: pd.DataFrame | None = 
         paths.append(out / "calibration_seeds.csv.gz")
         sims.to_csv(paths[-1], index=False)
     md = out / "calibration.md"
-    cols = ["id", "published", "mean", "median", "p2_5", "p97_5", "inside", "headline", "reason"]
+    cols = ["id", "published", "mean", "median", "p2_5", "p97_5", "inside", "z", "headline", "reason"]
     shown = table.assign(excluded=[_excluded_cell(r) for _, r in table.iterrows()])
     body = _markdown(shown[[*cols[:6], "excluded", *cols[6:]]])
     md.write_text(
         "# Calibration of the synthetic cohort (synthetic data, not patient data)\n\n"
         f"{s['seeds']} seeds; published value inside the simulated 95% range for {s['inside']} of "
         f"{s['compared']} compared estimates ({100 * s['share_inside']:.1f}%); headline estimates inside: "
-        f"{s['headline_inside']} of {s['headline_total']}.\n\n"
+        f"{s['headline_inside']} of {s['headline_total']}.\n\n{_z_summary(s)}\n\n"
         f"{EXCLUDED_NOTE}{_excluded_summary(table)}\n\n{body}\n",
         encoding="utf-8",
     )
     return [*paths, md, plot_calibration(table, out / "calibration.png")]
+
+
+def _z_summary(s: dict) -> str:
+    n = s["comparable"]
+    if not n:
+        return ""
+    beyond = ", ".join(s["beyond_two_sd"]) or "none"
+    return (
+        "Bias in simulated SDs, z = (simulated mean - published) / simulated SD, over the "
+        f"{n} comparable estimates: |z| <= 0.5 for {s['within_half_sd']}, |z| <= 1 for "
+        f"{s['within_one_sd']} ({100 * s['share_within_one_sd']:.1f}%); |z| > 2: {beyond}. Headline "
+        f"estimates with |z| <= 0.5: {s['headline_within_half_sd']} of {s['headline_comparable']}."
+    )
 
 
 #: what the markdown says about the seeds left out of an estimate
