@@ -11,6 +11,8 @@ inside the simulated 95% range, the headline ones, and seeds per second.
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -26,20 +28,30 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "calibration")
     parser.add_argument("--model", type=Path, help="fit.json of fit_synthetic.py: simulate its model")
     args = parser.parse_args()
-    generate = None
+    from cartsie.synthetic import DEFAULT_MODEL
+
+    generate, model = None, DEFAULT_MODEL
     if args.model:
         from functools import partial
 
         from cartsie.study.fit import fitted_model
         from cartsie.synthetic import cartsie_like
 
-        generate = partial(cartsie_like, model=fitted_model(path=args.model))
+        model = fitted_model(path=args.model)
+        generate = partial(cartsie_like, model=model)
     start = time.perf_counter()
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     sims = calibration.simulate(seeds, n_jobs=args.jobs, scheduler=args.scheduler, generate=generate)
     elapsed = time.perf_counter() - start
     table = calibration.calibration_table(sims)
-    calibration.write(table, args.out, sims)
+    provenance = {
+        "data": "synthetic (cartsie built-in cohort), not patient data",
+        "model_digest": model.digest(),
+        "model": str(args.model) if args.model else "cartsie.synthetic.DEFAULT_MODEL",
+        "seeds": [int(x) for x in seeds],
+        "command": shlex.join(["python", "benchmarks/calibrate_synthetic.py", *sys.argv[1:]]),
+    }
+    calibration.write(table, args.out, sims, provenance)
     s = calibration.summarise(table)
     print(
         f"{s['seeds']} seeds in {elapsed:.1f} s ({s['seeds'] / elapsed:.2f} seeds/s); "

@@ -343,3 +343,36 @@ def test_adopt_fit_rewrites_the_defaults(tmp_path):
     fit_json.write_text(json.dumps({"parameters": {"nope": 1.0}}))
     with pytest.raises(SystemExit, match="nope"):
         adopt_fit.adopt(fit_json, model_py)
+
+
+def test_the_model_defaults_are_the_committed_fit():
+    # the built-in cohort is the fitted model: every parameter of the committed fit (and of the fits it
+    # continued) is a default of cartsie.synthetic.Model, to the 4 decimals benchmarks/adopt_fit.py writes
+    payload = json.loads((ROOT / "benchmarks" / "calibration" / "fit.json").read_text(encoding="utf-8"))
+    values = {**payload.get("base_parameters", {}), **payload["parameters"]}
+    defaults = study_fit.start_params()
+    assert {k: defaults[k] for k in values} == pytest.approx(values, abs=5e-5)
+
+
+def test_the_committed_calibration_is_of_the_current_model_and_reproducible():
+    from cartsie.study import calibration as study_calibration
+    from cartsie.synthetic import DEFAULT_MODEL
+
+    out = ROOT / "benchmarks" / "calibration"
+    payload = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
+    assert payload["model_digest"] == DEFAULT_MODEL.digest()
+    assert len(payload["seeds"]) >= 200 and payload["summary"]["seeds"] == len(payload["seeds"])
+    committed = pd.read_csv(out / "calibration_seeds.csv.gz")
+    seed = payload["seeds"][0]
+    mine = study_calibration._one_seed(seed, None)
+    merged = committed[committed["seed"] == seed].merge(mine, on="id", suffixes=("_committed", ""))
+    assert len(merged) == (committed["seed"] == seed).sum() > 200
+    np.testing.assert_allclose(merged["value"], merged["value_committed"], rtol=1e-9, equal_nan=True)
+
+
+def test_model_digest():
+    from cartsie.synthetic import DEFAULT_MODEL
+
+    assert DEFAULT_MODEL.digest() == DEFAULT_MODEL.with_().digest()
+    assert DEFAULT_MODEL.with_(spm=DEFAULT_MODEL.spm + 1e-9).digest() != DEFAULT_MODEL.digest()
+    assert len(DEFAULT_MODEL.digest()) == 16

@@ -312,15 +312,27 @@ def plot_calibration(table: pd.DataFrame, path: str | Path) -> Path:
     return path
 
 
-def write(table: pd.DataFrame, out_dir: str | Path, sims: pd.DataFrame | None = None) -> list[Path]:
+def write(
+    table: pd.DataFrame,
+    out_dir: str | Path,
+    sims: pd.DataFrame | None = None,
+    provenance: dict | None = None,
+) -> list[Path]:
     """``calibration.csv``, ``calibration.md`` (summary on top), ``calibration.png`` and, given the
-    simulations, ``calibration_seeds.csv.gz`` (each seed's estimates: aggregates only) in ``out_dir``."""
+    simulations, ``calibration_seeds.csv.gz`` (each seed's estimates: aggregates only) in ``out_dir``;
+    given ``provenance`` (the model's digest, the command...), ``calibration.json`` with it and the
+    summary."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     s = summarise(table)
     csv = out / "calibration.csv"
     table.to_csv(csv, index=False)
     paths = [csv]
+    if provenance is not None:
+        import json
+
+        paths.append(out / "calibration.json")
+        paths[-1].write_text(json.dumps({**provenance, "summary": s}, indent=2) + "\n", encoding="utf-8")
     if sims is not None:
         paths.append(out / "calibration_seeds.csv.gz")
         sims.to_csv(paths[-1], index=False)

@@ -290,6 +290,23 @@ class Model:
             raise ValueError(f"unknown model parameter(s) {sorted(unknown)}")
         return replace(self, **changes)
 
+    def digest(self) -> str:
+        """A short fingerprint of every parameter's value: two models with the same digest simulate
+        the same cohorts (a committed calibration records the digest of the model it measured).
+
+        Returns
+        -------
+        str
+            The first 16 hex digits of the SHA-256 of the parameters as JSON (sorted names, floats
+            by ``repr``).
+        """
+        import hashlib
+        import json
+
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        text = json.dumps({k: repr(v) for k, v in sorted(values.items())})
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
 
 DEFAULT_MODEL = Model()
 
