@@ -39,10 +39,11 @@ FIT_ITEMS = ("table1", "toxicity", "response", "survival", "nrm", "spm")
 #: effect on response (ORR/CRR odds ratios, PFS by HT), disease burden's on response and cure (the gap
 #: between the HT groups' PFS and OS, which runs through the latents), simpleHT's on cure, the HT score's
 #: own on cure and on survival after progression (``cure_s``, ``post_prog_s``: without them the HT
-#: groups' gap in PFS and OS is tied to their gap in response, wider than published), survival after
-#: progression (OS), the SPM intercept and HT loading (2-year incidence, sHR), the HT score's effect
-#: on late neutropenia (late ICAHT odds ratio); and the early-response parameters of the DOR where the
-#: model has them (:data:`DOR_PARAMETERS`)
+#: groups' gap in PFS and OS is tied to their gap in response, wider than published), simpleHT's on
+#: survival after progression (``post_prog_sh``: the simpleHT-high group's OS is far below what its
+#: PFS would give), survival after progression (OS), the SPM intercept and HT loading (2-year
+#: incidence, sHR), the HT score's effect on late neutropenia (late ICAHT odds ratio); and the
+#: early-response parameters of the DOR where the model has them (:data:`DOR_PARAMETERS`)
 DEFAULT_PARAMETERS = (
     "cure_cr",
     "cure_pr",
@@ -55,6 +56,7 @@ DEFAULT_PARAMETERS = (
     "resp_b",
     "post_prog_log",
     "post_prog_s",
+    "post_prog_sh",
     "late_log",
     "late_s",
     "spm",

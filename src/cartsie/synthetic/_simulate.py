@@ -244,6 +244,7 @@ def _events(rng: np.random.Generator, df: pd.DataFrame, s, hh, sh, tox: dict, m:
         - m.post_prog_b * B
         - m.post_prog_i * I
         + m.post_prog_s * s
+        + m.post_prog_sh * sh
         + m.post_prog_sd * rng.standard_normal(n)
     )
     death_prog = prog + post

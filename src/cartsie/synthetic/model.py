@@ -126,9 +126,9 @@ class Model:
     sd_pr : float
         Probability that stable disease at day 90 (without progression before) followed an early
         partial response.
-    post_prog_log, post_prog_sd, post_prog_b, post_prog_i, post_prog_s : float
+    post_prog_log, post_prog_sd, post_prog_b, post_prog_i, post_prog_s, post_prog_sh : float
         Days from progression to death: ``log days = post_prog_log - post_prog_b B - post_prog_i I +
-        post_prog_s s + post_prog_sd e``.
+        post_prog_s s + post_prog_sh sh + post_prog_sd e``.
     nrm, nrm_sh, nrm_i, nrm_age, nrm_late : float
         Logit of P(non-relapse death): intercept and loadings of sh, I, age (per year above 59) and
         severe late neutropenia (late nadir <= 0.5).
@@ -259,6 +259,7 @@ class Model:
     post_prog_b: float = 0.1
     post_prog_i: float = 0.4
     post_prog_s: float = 0.0
+    post_prog_sh: float = 0.0
     nrm: float = -3.2
     nrm_sh: float = 1.9
     nrm_i: float = 0.2
