@@ -177,32 +177,32 @@ class Model:
     ferritin_b: float = 0.35
     ferritin_sd: float = 0.75
     # baseline characteristics (logistic intercepts and slopes)
-    age_mean: float = 59.5
+    age_mean: float = 60.3572
     stage_b: float = 1.25
     bulky: float = -0.65
     bulky_b: float = 0.55
-    ldh: float = -0.2
+    ldh: float = -0.3222
     ldh_b: float = 1.1
-    ldh_missing: float = 0.23
+    ldh_missing: float = 0.2146
     ecog2: float = -1.7
-    ecog2_b: float = 0.6
+    ecog2_b: float = 0.4893
     extranodal: float = -0.3
-    extranodal_b: float = 0.9
+    extranodal_b: float = 0.8534
     bridging: float = 1.65
     bridging_b: float = 0.6
-    bridging_pd: float = -0.35
-    bridging_pd_i: float = 0.55
-    bridging_pd_b: float = 0.2
+    bridging_pd: float = -0.3744
+    bridging_pd_i: float = 0.5333
+    bridging_pd_b: float = 0.2212
     marrow: float = -2.0
     marrow_m: float = 0.8
     marrow_b: float = 0.5
-    refractory: float = 1.05
-    refractory_b: float = 0.15
+    refractory: float = 1.0541
+    refractory_b: float = 0.0292
     # CRS / ICANS: ordinal logistic latent
     crs_i: float = 0.45
     crs_b: float = 0.2
     crs_s: float = 0.1
-    crs_cuts: tuple[float, float, float, float] = (-1.35, 1.45, 2.9, 4.6)
+    crs_cuts: tuple[float, float, float, float] = (-1.4533, 1.45, 2.718, 4.6)
     icans_i: float = 0.35
     icans_crs: float = 0.55
     icans_axicel: float = 0.6
@@ -217,11 +217,11 @@ class Model:
     early_days_sd: float = 0.65
     profound: float = 0.25
     # late neutropenia nadir (log-normal, 10^9/L), recovered level
-    late_log: float = 0.68
-    late_s: float = -0.14
+    late_log: float = 0.8056
+    late_s: float = -0.1311
     late_m: float = -0.15
     late_long_early: float = -0.3
-    late_sd: float = 0.68
+    late_sd: float = 0.7668
     recovered_log: float = 0.95
     # platelets after day 30: log-ratio to baseline; hemoglobin after day 30
     plt_late: float = 0.33
@@ -231,37 +231,37 @@ class Model:
     hb_late_sd: float = 1.3
     # day-90 response: ordinal logistic latent and cut-offs (PD | SD | PR | CR)
     resp: float = 0.5
-    resp_b: float = -0.35
+    resp_b: float = -0.2321
     resp_i: float = -0.2
-    resp_s: float = -0.08
+    resp_s: float = -0.1025
     resp_sh: float = -0.25
     resp_bridging_pd: float = -0.5
     resp_cuts: tuple[float, float, float] = (-0.45, -0.15, 0.15)
     # progression: cured fraction by response, and time to progression (days, log-normal)
-    cure_cr: float = 1.6
-    cure_pr: float = -0.6
-    cure_b: float = 0.0
-    cure_sh: float = -0.4
-    cure_s: float = 0.0
-    ttp_cr_log: float = 5.6
-    ttp_pr_log: float = 4.6
+    cure_cr: float = 1.2367
+    cure_pr: float = -0.9746
+    cure_b: float = 0.8905
+    cure_sh: float = -1.0574
+    cure_s: float = 0.4174
+    ttp_cr_log: float = 5.4625
+    ttp_pr_log: float = 3.8251
     ttp_sd_log: float = 3.7
     ttp_sd: float = 0.7
     sd_durable: float = 0.12
     # best overall response: early responses lost by day 90 (CART-SIE's DOR is of best responses)
-    lost: float = 0.7
-    lost_b: float = -0.3
+    lost: float = 0.2357
+    lost_b: float = -0.2785
     lost_cr: float = 0.35
     sd_pr: float = 0.4
     # death after progression (log-normal days), and non-relapse mortality
-    post_prog_log: float = 5.7
+    post_prog_log: float = 5.5113
     post_prog_sd: float = 1.1
     post_prog_b: float = 0.1
     post_prog_i: float = 0.4
-    post_prog_s: float = 0.0
-    post_prog_sh: float = 0.0
-    nrm: float = -3.2
-    nrm_sh: float = 1.9
+    post_prog_s: float = 0.0611
+    post_prog_sh: float = -0.2239
+    nrm: float = -3.2752
+    nrm_sh: float = 1.6902
     nrm_i: float = 0.2
     nrm_age: float = 0.03
     nrm_late: float = 0.8
@@ -269,15 +269,15 @@ class Model:
     nrm_sd: float = 1.0
     nrm_infection: float = 0.44
     # second primary malignancies: P(SPM), time (log-normal days), myeloid share, death after SPM
-    spm: float = -4.5
-    spm_ht: float = 1.2
+    spm: float = -3.8911
+    spm_ht: float = 0.5868
     spm_age: float = 0.03
     spm_stage: float = 1.5
     spm_marrow: float = 2.2
     spm_thrombo: float = 1.7
     spm_log: float = 6.2
     spm_sd: float = 0.6
-    spm_myeloid: float = 0.45
+    spm_myeloid: float = 0.4766
     spm_death_log: float = 6.2
     # entry and follow-up
     entry_shape: float = 2.3
