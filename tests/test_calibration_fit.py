@@ -266,14 +266,15 @@ def test_study_fit_runs_on_a_tiny_cohort(tmp_path):
 
 def test_study_tuple_entries_are_parameters():
     start = study_fit.start_params()
-    assert start["crs_cuts[1]"] == 1.45 and "crs_cuts" not in start
+    cuts = study_fit.DEFAULT_MODEL.crs_cuts
+    assert start["crs_cuts[1]"] == cuts[1] and "crs_cuts" not in start
     model = study_fit.make_model({"crs_cuts[1]": 1.5, "spm": -4.0})
-    assert model.crs_cuts == (-1.35, 1.5, 2.9, 4.6) and model.spm == -4.0
-    assert study_fit.default_bounds(["crs_cuts[1]"]) == {"crs_cuts[1]": (-1.35 + 1e-3, 2.9 - 1e-3)}
+    assert model.crs_cuts == (cuts[0], 1.5, cuts[2], cuts[3]) and model.spm == -4.0
+    assert study_fit.default_bounds(["crs_cuts[1]"]) == {"crs_cuts[1]": (cuts[0] + 1e-3, cuts[2] - 1e-3)}
     assert study_fit.default_steps(["resp_s", "ttp_pr_log", "cure_cr"]) == {
         "resp_s": 0.05,
         "ttp_pr_log": 0.1,
-        "cure_cr": pytest.approx(0.16),
+        "cure_cr": pytest.approx(max(0.1, 0.1 * abs(study_fit.DEFAULT_MODEL.cure_cr))),
     }
 
 

@@ -281,8 +281,9 @@ def test_cif_headroom_for_the_annotation():
 
 
 def test_an_annotation_crossing_a_landmark_line_is_drawn_on_white(nrm):
-    """NRM by simpleHT: the curves leave only the upper left free, where the 12-month line runs."""
-    fig = figures.cif_plot(nrm, landmark=12, p_value=0.001)
+    """NRM by simpleHT: the curves leave two corners free, the upper left (where the 12-month line
+    runs) and the upper right (where the 50-month line runs): the block must cross a line."""
+    fig = figures.cif_plot(nrm, landmark=(12, 50), p_value=0.001)
     blocks = by_gid(fig, "annotation")
     line_x = fig.axes[0].transData.transform((12, 0))[0]
     renderer = drawn(fig)
@@ -293,7 +294,7 @@ def test_an_annotation_crossing_a_landmark_line_is_drawn_on_white(nrm):
     for t in blocks:
         patch = t.get_bbox_patch()
         assert patch is not None and patch.get_facecolor()[:3] == (1.0, 1.0, 1.0)
-        assert t.get_zorder() > one(fig, "landmark").get_zorder()
+        assert all(t.get_zorder() > line.get_zorder() for line in by_gid(fig, "landmark"))
     # a block clear of the landmark lines has no background
     free = figures.cif_plot(nrm, p_value=0.001)
     assert all(t.get_bbox_patch() is None for t in by_gid(free, "annotation"))

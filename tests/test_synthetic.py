@@ -117,8 +117,9 @@ def test_n_enrolled_scales_the_flow():
 
 
 def test_model_parameters_are_explicit():
-    m = synthetic.DEFAULT_MODEL.with_(spm=-3.0)
-    assert m.spm == -3.0 and synthetic.DEFAULT_MODEL.spm != -3.0
+    stronger = synthetic.DEFAULT_MODEL.spm + 1.5
+    m = synthetic.DEFAULT_MODEL.with_(spm=stronger)
+    assert m.spm == stronger and synthetic.DEFAULT_MODEL.spm != stronger
     with pytest.raises(ValueError, match="unknown model parameter"):
         synthetic.DEFAULT_MODEL.with_(not_a_parameter=1)
     # a stronger SPM intercept gives more SPMs: the outcome follows the model

@@ -378,9 +378,9 @@ def validate_score(
     >>> ht = c.table[c.table["ht_score"].notna() & c.table["lbcl"]]  # the HT-evaluable LBCL patients
     >>> res = validate_score(ht, "ht_score", {"OS": ("os_months", "os_event")}, times=[12])
     >>> res.summary.set_index("measure").loc[["harrell_c", "auc", "oe_ratio"], "estimate"].round(3).tolist()
-    [0.657, 0.682, 0.992]
+    [0.631, 0.634, 0.992]
     >>> res.risk_table["OS"].round(3).head(3).to_dict("list")  # the Cox risk at 12 months by HT score
-    {'score': [0.0, 1.0, 2.0], 'n': [82, 56, 106], 'risk_12': [0.18, 0.238, 0.309]}
+    {'score': [0.0, 1.0, 2.0], 'n': [82, 56, 106], 'risk_12': [0.228, 0.28, 0.341]}
     """
     func = "validate_score"
     z_value(conf_level, func)
